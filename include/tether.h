@@ -1,0 +1,337 @@
+/*
+ * tether.h - public C API of libtether, the console session engine.
+ *
+ * A loop owns sessions; every open session is read continuously by the
+ * loop whether or not anybody is expecting on it.  An expect set is a list
+ * of branches (session + pattern, eof, idle) run against the sessions'
+ * match views until one wins or the deadline passes.
+ *
+ * Conventions: functions that can fail return 0, TETHER_EAGAIN or a
+ * negative TETHER_E* code; tether_strerror() gives the text and
+ * tether_loop_errmsg() the detail of the last failure.  Times are
+ * milliseconds on the monotonic clock (tether_now_ms()).  Every free
+ * function accepts NULL.
+ */
+#ifndef TETHER_H
+#define TETHER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TETHER_WUR __attribute__((warn_unused_result))
+
+#define TETHER_OK		0
+#define TETHER_EAGAIN		1	/* would block; try again */
+#define TETHER_ENOMEM		(-1)	/* out of memory */
+#define TETHER_EINVAL		(-2)	/* bad argument, URI or option */
+#define TETHER_EIO		(-3)	/* I/O error */
+#define TETHER_EOF		(-4)	/* end of file or connection lost */
+#define TETHER_ETIMEDOUT	(-5)	/* deadline passed */
+#define TETHER_ECONNECT		(-6)	/* cannot connect */
+#define TETHER_EAUTH		(-7)	/* authentication failed */
+#define TETHER_EHOSTKEY		(-8)	/* host key unknown or mismatched */
+#define TETHER_EPROTO		(-9)	/* peer broke the protocol */
+#define TETHER_ENOTSUP		(-10)	/* not supported by this session */
+#define TETHER_ESPAWN		(-11)	/* cannot start a program */
+#define TETHER_EREMOTE		(-12)	/* the peer reported an error */
+#define TETHER_EFAIL		(-13)	/* a check or command failed */
+#define TETHER_EINTR		(-14)	/* interrupted by a signal */
+
+/* Exit statuses of tether(1), SPEC section 2. */
+#define TETHER_EXIT_OK		0
+#define TETHER_EXIT_FAIL	1
+#define TETHER_EXIT_USAGE	2
+#define TETHER_EXIT_TIMEOUT	3
+#define TETHER_EXIT_EOF		4
+#define TETHER_EXIT_AUTH	5
+#define TETHER_EXIT_CONNECT	6
+
+/* Returns a static string describing status code r. */
+const char	*tether_strerror(int r);
+/* Returns the tether(1) exit status for status code r (0 for r >= 0). */
+int		 tether_exit_code(int r);
+/* Returns the current monotonic time in milliseconds. */
+int64_t		 tether_now_ms(void);
+/* Returns the version string of the library. */
+const char	*tether_version(void);
+
+struct tether_loop;
+struct tether_session;
+struct tether_expect;
+struct tether_match;
+
+/*
+ * Loop.
+ */
+
+/* Returns a new loop or NULL when out of memory. */
+struct tether_loop *tether_loop_new(void);
+/* Closes every session of the loop and frees it. */
+void		 tether_loop_free(struct tether_loop *);
+/*
+ * Waits for events until at least one was handled or deadline_ms passes
+ * (-1: no deadline).  Returns 0, TETHER_ETIMEDOUT or TETHER_EINTR (the
+ * interrupt flag was raised by tether_loop_interrupt).
+ */
+int		 tether_loop_once(struct tether_loop *, int64_t deadline_ms);
+/* Raises the interrupt flag (async-signal-safe): waits return EINTR. */
+void		 tether_loop_interrupt(struct tether_loop *);
+/* Returns nonzero when the interrupt flag is raised. */
+int		 tether_loop_interrupted(struct tether_loop *);
+/* Returns the detail message of the last failure ("" when none). */
+const char	*tether_loop_errmsg(struct tether_loop *);
+/* Sets the detail message of the last failure; returns r. */
+int		 tether_loop_seterr(struct tether_loop *, int r,
+		     const char *fmt, ...)
+		     __attribute__((format(printf, 3, 4)));
+/* Returns the session named name, or NULL. */
+struct tether_session *tether_loop_session(struct tether_loop *,
+		     const char *name);
+/* Calls fn for every open session, in opening order. */
+void		 tether_loop_foreach(struct tether_loop *,
+		     void (*fn)(struct tether_session *, void *), void *);
+
+/*
+ * Sessions.
+ */
+
+/* One open option, "key=value" from a playbook or --key value. */
+struct tether_opt {
+	const char	*key;
+	const char	*value;
+};
+
+/*
+ * Opens session name on uri (SPEC section 1) with nopts options.
+ * Returns 0 and sets *out, or a TETHER_E* code with the detail in
+ * tether_loop_errmsg().  Options not understood by the transport are
+ * refused with TETHER_EINVAL.
+ */
+int		 tether_session_open(struct tether_loop *, const char *name,
+		     const char *uri, const struct tether_opt *opts,
+		     size_t nopts, struct tether_session **out) TETHER_WUR;
+/* Flushes the transcripts, closes the transport and frees the session. */
+void		 tether_session_close(struct tether_session *);
+/* Returns the session's name. */
+const char	*tether_session_name(struct tether_session *);
+/* Returns the URI the session was opened on. */
+const char	*tether_session_uri(struct tether_session *);
+/* Returns the loop that owns the session. */
+struct tether_loop *tether_session_loop(struct tether_session *);
+/* Returns the transport name at the top of the chain ("pty", "unix"...). */
+const char	*tether_session_kind(struct tether_session *);
+
+#define TETHER_SEND_SECRET	0x1	/* never logged; redacted if echoed */
+
+/*
+ * Queues len bytes to the session and waits (reading every session) until
+ * they are written or deadline_ms passes.  Returns 0 or a TETHER_E* code.
+ */
+int		 tether_session_send(struct tether_session *, const void *,
+		     size_t len, int flags, int64_t deadline_ms) TETHER_WUR;
+/* Like send, followed by the session's line ending. */
+int		 tether_session_sendline(struct tether_session *, const char *,
+		     int flags, int64_t deadline_ms) TETHER_WUR;
+/* Sends one byte every pace_ms milliseconds (slow UARTs). */
+int		 tether_session_send_paced(struct tether_session *,
+		     const void *, size_t len, int64_t pace_ms, int flags,
+		     int64_t deadline_ms) TETHER_WUR;
+/* Returns the line ending ("\r", "\n" or "\r\n"). */
+const char	*tether_session_eol(struct tether_session *);
+/* Sets the line ending: "cr", "lf" or "crlf".  Returns 0 or EINVAL. */
+int		 tether_session_set_eol(struct tether_session *, const char *);
+/* Registers a secret: replaced by ******** in transcripts and tails. */
+void		 tether_session_add_secret(struct tether_session *,
+		     const char *);
+/* Propagates a window size (pty, telnet NAWS, ssh). */
+int		 tether_session_set_winsize(struct tether_session *, int rows,
+		     int cols);
+/* Returns nonzero once end of file was read on the session. */
+int		 tether_session_eof(struct tether_session *);
+/* Returns the program's pid for spawn: sessions, else -1. */
+pid_t		 tether_session_pid(struct tether_session *);
+/*
+ * Waits until a spawn: program has exited and returns its exit status
+ * (128+signal when killed) in *status.  Returns 0, TETHER_ETIMEDOUT or
+ * TETHER_ENOTSUP.
+ */
+int		 tether_session_wait(struct tether_session *,
+		     int64_t deadline_ms, int *status);
+/* Sets the match window (default 1 MiB, at least 256 bytes). */
+void		 tether_session_set_match_max(struct tether_session *, size_t);
+/* Nonzero: match the raw bytes, not the view with escapes removed. */
+void		 tether_session_set_raw_match(struct tether_session *, int);
+/*
+ * Starts (or with NULL paths stops) the raw log and the asciicast.
+ * Returns 0 or TETHER_EIO.
+ */
+int		 tether_session_set_log(struct tether_session *,
+		     const char *log_path, const char *cast_path);
+/*
+ * Copies the last nlines lines of the match view into a new string
+ * (secrets redacted, control characters made visible).  Caller frees.
+ */
+char		*tether_session_tail(struct tether_session *, int nlines);
+/* Returns the time of the last byte received, or of opening. */
+int64_t		 tether_session_last_rx(struct tether_session *);
+/* Total bytes received on the session. */
+uint64_t	 tether_session_rx_bytes(struct tether_session *);
+/*
+ * Calls fn with every chunk of raw bytes as it is received (attach mode
+ * echoes them to the terminal).  fn NULL removes it.
+ */
+void		 tether_session_set_output(struct tether_session *,
+		     void (*fn)(void *, const void *, size_t), void *arg);
+/* Drops whatever is in the match view not yet consumed by a match. */
+void		 tether_session_flush(struct tether_session *);
+/* Returns the unconsumed match view, its length in *len. */
+const char	*tether_session_pending(struct tether_session *, size_t *len);
+/* Sets and gets an opaque pointer for the caller. */
+void		 tether_session_set_udata(struct tether_session *, void *);
+void		*tether_session_udata(struct tether_session *);
+
+/*
+ * Expect.
+ */
+
+#define TETHER_RE_CASELESS	0x1	/* /i */
+#define TETHER_RE_MULTILINE	0x2	/* /m */
+#define TETHER_RE_DOTALL	0x4	/* /s */
+#define TETHER_RE_EXTENDED	0x8	/* /x */
+
+enum tether_outcome {
+	TETHER_MATCH_PATTERN = 1,	/* a pattern branch matched */
+	TETHER_MATCH_EOF,		/* a watched session reached EOF */
+	TETHER_MATCH_IDLE,		/* no byte for the idle time */
+	TETHER_MATCH_TIMEOUT,		/* the deadline passed */
+};
+
+/* Returns a new, empty expect set or NULL when out of memory. */
+struct tether_expect *tether_expect_new(struct tether_loop *);
+void		 tether_expect_free(struct tether_expect *);
+/*
+ * Adds a PCRE2 branch on session s, identified by id.  Returns 0, or
+ * TETHER_EINVAL with the compile error and its offset in the errmsg.
+ */
+int		 tether_expect_regex(struct tether_expect *,
+		     struct tether_session *s, const char *re, int flags,
+		     int id) TETHER_WUR;
+/* Adds a literal branch. */
+int		 tether_expect_literal(struct tether_expect *,
+		     struct tether_session *s, const void *lit, size_t len,
+		     int id) TETHER_WUR;
+/* Adds an eof branch on s. */
+int		 tether_expect_eof(struct tether_expect *,
+		     struct tether_session *s, int id) TETHER_WUR;
+/* Adds an idle branch: no byte on any of the set's sessions for ms. */
+int		 tether_expect_idle(struct tether_expect *, int64_t ms,
+		     int id) TETHER_WUR;
+/*
+ * Runs the set until a branch wins or deadline_ms passes, reading every
+ * session meanwhile.  Returns 0 and fills *m (outcome, id, texts); an EOF
+ * with no eof branch gives outcome TETHER_MATCH_EOF and id -1, the
+ * deadline gives TETHER_MATCH_TIMEOUT and id -1.  Returns TETHER_EINTR
+ * when interrupted, TETHER_EINVAL for an empty set.
+ */
+int		 tether_expect_run(struct tether_expect *, int64_t deadline_ms,
+		     struct tether_match **m) TETHER_WUR;
+
+void		 tether_match_free(struct tether_match *);
+/* Returns the outcome of the run. */
+enum tether_outcome tether_match_outcome(const struct tether_match *);
+/* Returns the id of the winning branch, -1 when none. */
+int		 tether_match_id(const struct tether_match *);
+/* Returns the session the outcome happened on (NULL for a timeout). */
+struct tether_session *tether_match_session(const struct tether_match *);
+/* Returns milliseconds waited. */
+int64_t		 tether_match_waited(const struct tether_match *);
+/*
+ * Returns group i (0 = whole match) as a NUL-terminated string and its
+ * length in *len, or NULL when the group did not take part.
+ */
+const char	*tether_match_group(const struct tether_match *, int i,
+		     size_t *len);
+/* Returns the number of groups, including group 0. */
+int		 tether_match_ngroups(const struct tether_match *);
+/* Returns the name of named group number i of the set, or NULL. */
+const char	*tether_match_group_name(const struct tether_match *, int i);
+/* Returns the text received before the match. */
+const char	*tether_match_before(const struct tether_match *, size_t *len);
+
+/*
+ * One-shot helpers built on the above.
+ */
+
+/* Waits for regex re on s.  Returns 0, TETHER_ETIMEDOUT or TETHER_EOF. */
+int		 tether_expect_one(struct tether_session *, const char *re,
+		     int64_t deadline_ms, struct tether_match **m) TETHER_WUR;
+
+/*
+ * Shell sessions (login.c).
+ */
+
+struct tether_login_opts {
+	const char	*user;
+	const char	*password;
+	const char	*prompt;	/* shell prompt regex, NULL default */
+	const char	*login_prompt;	/* NULL default */
+	const char	*password_prompt; /* NULL default */
+};
+
+/*
+ * Logs in on a console and leaves it at a recognisable shell prompt.
+ * Returns 0, TETHER_EAUTH (login incorrect), TETHER_ETIMEDOUT or TETHER_EOF.
+ */
+int		 tether_login(struct tether_session *,
+		     const struct tether_login_opts *, int64_t deadline_ms)
+		     TETHER_WUR;
+/*
+ * Runs cmd on a logged-in shell; *out gets its output without echo and
+ * prompt (caller frees), *status its exit status.
+ */
+int		 tether_run(struct tether_session *, const char *cmd,
+		     int64_t deadline_ms, char **out, int *status) TETHER_WUR;
+
+/*
+ * QEMU monitors (hmp.c, qmp.c, monitor-parse.c).
+ */
+
+/*
+ * Runs an HMP command on an hmp: session; *out gets its output with echo,
+ * prompt and escape sequences removed (caller frees).
+ */
+int		 tether_hmp_command(struct tether_session *, const char *cmd,
+		     int64_t deadline_ms, char **out) TETHER_WUR;
+/*
+ * Parses the output of a known HMP command ("info pci", "info cpus",
+ * "info status", "info migrate") into a new JSON value; NULL when cmd is
+ * not known or the text does not parse.
+ */
+json_t		*tether_hmp_parse(const char *cmd, const char *text);
+/*
+ * Executes a QMP command on a qmp: session; *result gets the "return"
+ * value (new reference).  A QMP error returns TETHER_EREMOTE with QEMU's
+ * desc in the errmsg.  Events that arrive meanwhile are queued.
+ */
+int		 tether_qmp_execute(struct tether_session *, const char *cmd,
+		     json_t *args, int64_t deadline_ms, json_t **result)
+		     TETHER_WUR;
+/*
+ * Waits for a queued or future QMP event named event (NULL: any); *ev
+ * gets it (new reference).
+ */
+int		 tether_qmp_event(struct tether_session *, const char *event,
+		     int64_t deadline_ms, json_t **ev) TETHER_WUR;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TETHER_H */
