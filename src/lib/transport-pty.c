@@ -225,6 +225,24 @@ pty_read(struct transport *t, void *buf, size_t n, size_t *nread)
 	    strerror(errno));
 }
 
+static int
+pty_write(struct transport *t, const void *buf, size_t n, size_t *nwritten)
+{
+	ssize_t	r;
+
+	r = write(t->fd, buf, n);
+	if (r > 0) {
+		*nwritten = (size_t)r;
+		return 0;
+	}
+	if (r == 0 || errno == EAGAIN || errno == EINTR)
+		return TETHER_EAGAIN;
+	if (errno == EIO)
+		return TETHER_EOF;
+	return tether_loop_seterr(t->loop, TETHER_EIO, "write: %s",
+	    strerror(errno));
+}
+
 /* Reaps the child if it exited.  Returns nonzero once it has. */
 static int
 pty_reap(struct transport *t)
@@ -347,7 +365,7 @@ const struct transport_ops transport_pty_ops = {
 	.name = "pty",
 	.open = pty_open,
 	.read = pty_read,
-	.write = sock_write,
+	.write = pty_write,
 	.winsize = pty_winsize,
 	.wait = pty_wait,
 	.close = pty_close,

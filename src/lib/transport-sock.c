@@ -231,8 +231,6 @@ sock_write(struct transport *t, const void *p, size_t n, size_t *nwritten)
 	ssize_t	r;
 
 	r = send(t->fd, p, n, MSG_NOSIGNAL);
-	if (r == -1 && errno == ENOTSOCK)
-		r = write(t->fd, p, n);
 	if (r >= 0) {
 		*nwritten = (size_t)r;
 		return r == 0 ? TETHER_EAGAIN : 0;
