@@ -330,6 +330,85 @@ int		 tether_qmp_execute(struct tether_session *, const char *cmd,
 int		 tether_qmp_event(struct tether_session *, const char *event,
 		     int64_t deadline_ms, json_t **ev) TETHER_WUR;
 
+/* VM lifecycle (qemu.c) */
+
+struct tether_vm;
+
+#define TETHER_VM_TELNET	0x1	/* serial console speaks telnet */
+
+/*
+ * Starts QEMU (argv[0] the program, argv NULL-terminated) paused, with its
+ * serial console, HMP, QMP and pidfile in a private run directory; opens
+ * sessions NAME.console, NAME.monitor and NAME.qmp on the loop, then
+ * continues it, so no boot output is lost.  Returns 0 and sets *out,
+ * TETHER_ESPAWN when QEMU cannot start or exits (its stderr is in the
+ * errmsg), TETHER_EINVAL for a clashing option, or another code.
+ */
+int		 tether_vm_launch(struct tether_loop *, const char *name,
+		     char *const argv[], int flags, int64_t deadline,
+		     struct tether_vm **out) TETHER_WUR;
+/* Returns the VM launched as name on the loop, or NULL. */
+struct tether_vm *tether_vm_find(struct tether_loop *, const char *name);
+/* Returns QEMU's pid. */
+pid_t		 tether_vm_pid(struct tether_vm *);
+/* Returns the VM's private run directory. */
+const char	*tether_vm_rundir(struct tether_vm *);
+/*
+ * Stops the VM: guest poweroff on its console when logged in, monitor
+ * quit, SIGTERM, SIGKILL, each step bounded, the first three within
+ * deadline; then closes its sessions, removes its run directory and frees
+ * it.  *how (may be NULL) names the step that ended QEMU.  Returns 0, or
+ * TETHER_EIO when QEMU survived SIGKILL (the VM is then kept).
+ */
+int		 tether_vm_teardown(struct tether_vm *, int64_t deadline,
+		     const char **how);
+/* Tears down every VM launched on the loop.  Returns the first error. */
+int		 tether_vm_teardown_all(struct tether_loop *,
+		     int64_t deadline);
+/*
+ * Stops a QEMU started elsewhere the same way: console and monitor may be
+ * NULL, the pid comes from pidfile (signals only go to a QEMU process).
+ * Removes the pidfile and the sockets of unix: sessions once it is gone.
+ */
+int		 tether_vm_teardown_pidfile(struct tether_loop *,
+		     struct tether_session *console,
+		     struct tether_session *monitor, const char *pidfile,
+		     int64_t deadline, const char **how);
+
+struct tether_waitnet_opts {
+	const char	*iface;		/* NULL: any interface but lo */
+	const char	*match;		/* regex an address must match */
+	int		 dhcp;		/* nonzero: kick DHCP when slow */
+};
+
+/*
+ * Polls the guest's IPv4 addresses on a logged-in shell (ip, else
+ * ifconfig) with backoff until one matches; *addr gets it (caller frees).
+ * Returns 0, TETHER_ETIMEDOUT or another code.
+ */
+int		 tether_wait_net(struct tether_session *,
+		     const struct tether_waitnet_opts *, int64_t deadline,
+		     char **addr) TETHER_WUR;
+/*
+ * Waits until host:port accepts a TCP connection (and, with banner_re,
+ * sends data matching it), reading every session meanwhile.  Returns 0,
+ * TETHER_ETIMEDOUT or TETHER_EINVAL.
+ */
+int		 tether_wait_port(struct tether_loop *, const char *host,
+		     int port, const char *banner_re, int64_t deadline)
+		     TETHER_WUR;
+/*
+ * Returns the endpoints found in a QEMU command line as a new JSON object
+ * {program, name, pidfile, serial, monitor, qmp, hostfwd}: tether URIs.
+ */
+json_t		*tether_qemu_endpoints(int argc, char *const argv[]);
+/*
+ * Reads /proc/PID/cmdline of a running QEMU into tether_qemu_endpoints.
+ * Returns 0 and sets *out, or TETHER_EINVAL (no such process, not QEMU).
+ */
+int		 tether_qemu_discover(pid_t pid, json_t **out, char *err,
+		     size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

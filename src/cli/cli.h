@@ -14,6 +14,20 @@ struct cli_cmd {
 /* Each returns a tether(1) exit status (TETHER_EXIT_*). */
 int	cmd_run(int, char **);
 int	cmd_check(int, char **);
+int	cmd_hmp(int, char **);
+int	cmd_qmp(int, char **);
+int	cmd_attach(int, char **);
+int	cmd_repl(int, char **);
+int	cmd_discover(int, char **);
+
+struct tether_session;
+/*
+ * interact NAME: hands the terminal to session s until the escape byte
+ * (negative: ^]) is typed.  Returns 0 then; TETHER_ENOTSUP at once when
+ * stdin or stdout is not a terminal, TETHER_EOF when the session ended,
+ * TETHER_EINTR on a signal, with the message in tether_loop_errmsg().
+ */
+int	cli_interact(struct tether_session *s, int escape_char);
 
 /* Prints "tether: " and the message to stderr. */
 void	cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

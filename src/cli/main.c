@@ -14,6 +14,19 @@ static const struct cli_cmd cmds[] = {
 	    "[--log-dir DIR] [--junit FILE] [--tap] [--json] [-q|-v]",
 	    "run a playbook" },
 	{ "check", cmd_check, "check PLAYBOOK", "parse and lint a playbook" },
+	{ "hmp", cmd_hmp, "hmp URI COMMAND... [--json] [--timeout DUR] "
+	    "[--connect-within DUR]",
+	    "run a QEMU human monitor command (URI: unix:PATH, tcp:HOST:PORT)" },
+	{ "qmp", cmd_qmp, "qmp URI COMMAND [ARGUMENTS-JSON] [--timeout DUR] "
+	    "[--connect-within DUR]",
+	    "execute a QMP command and print its return value as JSON" },
+	{ "attach", cmd_attach, "attach URI|NAME=URI... [--escape KEY] "
+	    "[--log-dir DIR] [--connect-within DUR] [--OPTION VALUE]...",
+	    "interactive console; the escape key (^]) opens a command prompt" },
+	{ "repl", cmd_repl, "repl [--var NAME=VALUE]... [--log-dir DIR]",
+	    "interactive playbook shell" },
+	{ "discover", cmd_discover, "discover PID [--json]",
+	    "endpoints of a running QEMU (serial, monitor, qmp, hostfwd)" },
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
 

@@ -16,7 +16,7 @@
 #define SESSION_MATCH_MAX	(1024 * 1024)
 #define SESSION_MATCH_MIN	256
 #define SESSION_READ_BUDGET	(1024 * 1024)	/* bytes per wake-up */
-#define SESSION_OPEN_GRACE	30000		/* ms to finish an open */
+#define SESSION_OPEN_GRACE	30000		/* open-within default, ms */
 
 /* What each URI scheme becomes. */
 struct scheme {
@@ -61,17 +61,22 @@ session_free(struct tether_session *s)
 /* Handles the options every session understands. */
 static int
 session_options(struct tether_session *s, struct transport_args *a,
-    int64_t *within)
+    int64_t *within, int64_t *grace)
 {
 	const char	*v;
 	char		*ep;
 	long		 n;
 
 	*within = 0;
+	*grace = SESSION_OPEN_GRACE;
 	if ((v = transport_opt(a, "connect-within")) != NULL &&
 	    transport_duration(v, within) != 0)
 		return tether_loop_seterr(s->loop, TETHER_EINVAL,
 		    "connect-within=%s: not a duration", v);
+	if ((v = transport_opt(a, "open-within")) != NULL &&
+	    transport_duration(v, grace) != 0)
+		return tether_loop_seterr(s->loop, TETHER_EINVAL,
+		    "open-within=%s: not a duration", v);
 	if ((v = transport_opt(a, "line-ending")) != NULL &&
 	    tether_session_set_eol(s, v) != 0)
 		return tether_loop_seterr(s->loop, TETHER_EINVAL,
@@ -155,7 +160,7 @@ tether_session_open(struct tether_loop *loop, const char *name,
 	struct tether_session	*s = NULL;
 	struct transport_args	 a;
 	unsigned char		*used = NULL;
-	int64_t			 within, until;
+	int64_t			 within, grace, until;
 	size_t			 i;
 	int			 r;
 
@@ -188,10 +193,10 @@ tether_session_open(struct tether_loop *loop, const char *name,
 	a.used = used;
 	a.rows = 24;
 	a.cols = 80;
-	if ((r = session_options(s, &a, &within)) != 0)
+	if ((r = session_options(s, &a, &within, &grace)) != 0)
 		goto out;
 	a.deadline = tether_now_ms() + within;
-	until = a.deadline + SESSION_OPEN_GRACE;
+	until = a.deadline + grace;
 	loop_session_add(loop, s);
 	r = transport_open(s->t, &a);
 	for (i = 0; i < nopts && r >= 0; i++) {

@@ -1,0 +1,205 @@
+/*
+ * cmd-hmp.c - tether hmp: runs one QEMU human monitor command and prints
+ * its cleaned output, or its structured value as JSON.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "cmd-monitor.h"
+#include "tether.h"
+#include "transport.h"
+
+#define MONITOR_TIMEOUT	"10s"
+
+int
+cli_monitor_args(int argc, char **argv, const char *scheme,
+    struct cli_monitor *m)
+{
+	int	i, dashdash = 0;
+
+	memset(m, 0, sizeof *m);
+	m->timeout = MONITOR_TIMEOUT;
+	for (i = 1; i < argc; i++) {
+		if (!dashdash && strcmp(argv[i], "--") == 0) {
+			dashdash = 1;
+			continue;
+		}
+		if (!dashdash && strcmp(argv[i], "--json") == 0) {
+			m->json = 1;
+			continue;
+		}
+		if (!dashdash && (strcmp(argv[i], "--timeout") == 0 ||
+		    strcmp(argv[i], "--connect-within") == 0)) {
+			if (i + 1 >= argc) {
+				cli_error("%s needs a duration", argv[i]);
+				return -1;
+			}
+			if (strcmp(argv[i], "--timeout") == 0)
+				m->timeout = argv[++i];
+			else
+				m->within = argv[++i];
+			continue;
+		}
+		if (!dashdash && strncmp(argv[i], "--", 2) == 0 &&
+		    m->uri == NULL) {
+			cli_error("unknown option %s", argv[i]);
+			return -1;
+		}
+		if (m->uri == NULL)
+			m->uri = argv[i];
+		else if (m->nwords < CLI_MONITOR_WORDS)
+			m->words[m->nwords++] = argv[i];
+		else {
+			cli_error("too many words");
+			return -1;
+		}
+	}
+	if (m->uri == NULL || m->nwords == 0) {
+		cli_error("usage: tether %s URI COMMAND...", scheme);
+		return -1;
+	}
+	if (transport_duration(m->timeout, &m->timeout_ms) != 0) {
+		cli_error("bad duration %s", m->timeout);
+		return -1;
+	}
+	/* "unix:/path" and "hmp:unix:/path" are the same target. */
+	if (strncmp(m->uri, "hmp:", 4) == 0 ||
+	    strncmp(m->uri, "qmp:", 4) == 0) {
+		if (strncmp(m->uri, scheme, 3) != 0) {
+			cli_error("%s is not a %s target", m->uri, scheme);
+			return -1;
+		}
+		m->target = strdup(m->uri);
+	} else if (asprintf(&m->target, "%s:%s", scheme, m->uri) == -1)
+		m->target = NULL;
+	if (m->target == NULL) {
+		cli_error("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int
+cli_monitor_open(struct cli_monitor *m, const char *name)
+{
+	struct tether_opt	opt;
+	int			r;
+
+	if ((m->loop = tether_loop_new()) == NULL) {
+		cli_error("out of memory");
+		return TETHER_ENOMEM;
+	}
+	opt.key = "connect-within";
+	opt.value = m->within;
+	r = tether_session_open(m->loop, name, m->target, &opt,
+	    m->within != NULL ? 1 : 0, &m->s);
+	if (r != 0)
+		cli_monitor_fail(m, r);
+	return r;
+}
+
+void
+cli_monitor_fail(struct cli_monitor *m, int r)
+{
+	const char	*msg = tether_loop_errmsg(m->loop);
+	char		*tail = NULL;
+
+	cli_error("%s", *msg != '\0' ? msg : tether_strerror(r));
+	if (r != TETHER_EREMOTE && m->s != NULL &&
+	    (tail = tether_session_tail(m->s, 5)) != NULL && *tail != '\0')
+		fprintf(stderr, "last output of %s:\n%s%s",
+		    tether_session_name(m->s), tail,
+		    tail[strlen(tail) - 1] == '\n' ? "" : "\n");
+	free(tail);
+}
+
+void
+cli_monitor_close(struct cli_monitor *m)
+{
+	tether_session_close(m->s);
+	tether_loop_free(m->loop);
+	free(m->target);
+}
+
+int
+cli_print_json(json_t *v)
+{
+	char	*text;
+
+	if ((text = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY)) == NULL)
+		return -1;
+	printf("%s\n", text);
+	free(text);
+	return 0;
+}
+
+/* Returns nonzero when QEMU answered with an error message. */
+static int
+hmp_failed(const char *text)
+{
+	return strncmp(text, "Error: ", 7) == 0 ||
+	    strncmp(text, "unknown command: ", 17) == 0 ||
+	    strstr(text, "\nError: ") != NULL;
+}
+
+int
+cmd_hmp(int argc, char **argv)
+{
+	struct cli_monitor	 m;
+	char			*cmd = NULL, *text = NULL;
+	json_t			*v = NULL;
+	size_t			 len = 0;
+	int			 i, r, ex = TETHER_EXIT_OK;
+
+	if (cli_monitor_args(argc, argv, "hmp", &m) != 0)
+		return TETHER_EXIT_USAGE;
+	for (i = 0; i < m.nwords; i++)
+		len += strlen(m.words[i]) + 1;
+	if ((cmd = calloc(1, len)) == NULL) {
+		cli_error("out of memory");
+		ex = TETHER_EXIT_FAIL;
+		goto out;
+	}
+	for (i = 0; i < m.nwords; i++) {
+		if (i > 0)
+			strcat(cmd, " ");
+		strcat(cmd, m.words[i]);
+	}
+	if ((r = cli_monitor_open(&m, "monitor")) != 0) {
+		ex = tether_exit_code(r);
+		goto out;
+	}
+	r = tether_hmp_command(m.s, cmd, tether_now_ms() + m.timeout_ms,
+	    &text);
+	if (r != 0) {
+		cli_monitor_fail(&m, r);
+		ex = tether_exit_code(r);
+		goto out;
+	}
+	if (m.json) {
+		if ((v = tether_hmp_parse(cmd, text)) == NULL)
+			v = json_string(text);
+		if (v == NULL || cli_print_json(v) != 0) {
+			cli_error("cannot print the output of %s as JSON", cmd);
+			ex = TETHER_EXIT_FAIL;
+			goto out;
+		}
+	} else
+		fputs(text, stdout);
+	if (hmp_failed(text)) {
+		cli_error("hmp %s: QEMU refused \"%s\"", m.uri, cmd);
+		ex = TETHER_EXIT_FAIL;
+	}
+out:
+	json_decref(v);
+	free(text);
+	free(cmd);
+	cli_monitor_close(&m);
+	if (fflush(stdout) != 0 && ex == TETHER_EXIT_OK)
+		ex = TETHER_EXIT_FAIL;
+	return ex;
+}

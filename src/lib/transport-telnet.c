@@ -1,0 +1,304 @@
+/*
+ * transport-telnet.c - the telnet protocol (libtelnet) layered over the
+ * tcp or unix transport in t->next: options negotiated, IAC escaped,
+ * CR NUL undone, only data bytes passed up.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libtelnet.h>
+
+#include "buf.h"
+#include "tether.h"
+#include "transport.h"
+
+#define TELNET_TXMAX	(256 * 1024)	/* queued before EAGAIN */
+#define TELNET_TERM	"vt100"		/* TTYPE when TERM is unset */
+
+/*
+ * What we agree to: the server may echo, suppress go-ahead and send
+ * binary; we send binary, suppress go-ahead, window size and terminal
+ * type.  Everything else (LINEMODE, compression...) is refused.
+ */
+static const telnet_telopt_t telnet_opts[] = {
+	{ TELNET_TELOPT_BINARY,	TELNET_WILL, TELNET_DO },
+	{ TELNET_TELOPT_ECHO,	TELNET_WONT, TELNET_DO },
+	{ TELNET_TELOPT_SGA,	TELNET_WILL, TELNET_DO },
+	{ TELNET_TELOPT_NAWS,	TELNET_WILL, TELNET_DONT },
+	{ TELNET_TELOPT_TTYPE,	TELNET_WILL, TELNET_DONT },
+	{ -1, 0, 0 }
+};
+
+struct tn {
+	telnet_t	*telnet;
+	struct transport *t;
+	struct buf	 rx;		/* decoded, not yet read */
+	struct buf	 tx;		/* encoded, not yet written */
+	char		*term;
+	int		 rows, cols;
+	int		 rx_binary;	/* server sends binary */
+	int		 tx_binary;	/* we send binary */
+	int		 naws;		/* server wants our size */
+	int		 cr;		/* last data byte was CR */
+	int		 err;		/* fatal error, or 0 */
+};
+
+static void
+tn_naws(struct tn *tn)
+{
+	unsigned char	sz[4];
+
+	if (!tn->naws)
+		return;
+	sz[0] = (unsigned char)((tn->cols >> 8) & 0xff);
+	sz[1] = (unsigned char)(tn->cols & 0xff);
+	sz[2] = (unsigned char)((tn->rows >> 8) & 0xff);
+	sz[3] = (unsigned char)(tn->rows & 0xff);
+	telnet_begin_sb(tn->telnet, TELNET_TELOPT_NAWS);
+	telnet_send(tn->telnet, (const char *)sz, sizeof sz);
+	telnet_finish_sb(tn->telnet);
+}
+
+/* Data from the server: in NVT (not binary) mode CR NUL means CR. */
+static void
+tn_data(struct tn *tn, const char *p, size_t n)
+{
+	size_t	i, start = 0;
+
+	if (tn->rx_binary) {
+		if (buf_append(&tn->rx, p, n) != 0)
+			tn->err = TETHER_ENOMEM;
+		tn->cr = 0;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\0' && tn->cr) {
+			if (buf_append(&tn->rx, p + start, i - start) != 0)
+				tn->err = TETHER_ENOMEM;
+			start = i + 1;
+		}
+		tn->cr = p[i] == '\r';
+	}
+	if (buf_append(&tn->rx, p + start, n - start) != 0)
+		tn->err = TETHER_ENOMEM;
+}
+
+static void
+tn_event(telnet_t *telnet, telnet_event_t *ev, void *arg)
+{
+	struct tn	*tn = arg;
+
+	switch (ev->type) {
+	case TELNET_EV_DATA:
+		tn_data(tn, ev->data.buffer, ev->data.size);
+		break;
+	case TELNET_EV_SEND:
+		if (buf_append(&tn->tx, ev->data.buffer, ev->data.size) != 0)
+			tn->err = TETHER_ENOMEM;
+		break;
+	case TELNET_EV_WILL:
+	case TELNET_EV_WONT:
+		if (ev->neg.telopt == TELNET_TELOPT_BINARY)
+			tn->rx_binary = ev->type == TELNET_EV_WILL;
+		break;
+	case TELNET_EV_DO:
+	case TELNET_EV_DONT:
+		if (ev->neg.telopt == TELNET_TELOPT_BINARY)
+			tn->tx_binary = ev->type == TELNET_EV_DO;
+		else if (ev->neg.telopt == TELNET_TELOPT_NAWS) {
+			tn->naws = ev->type == TELNET_EV_DO;
+			tn_naws(tn);
+		}
+		break;
+	case TELNET_EV_TTYPE:
+		if (ev->ttype.cmd == TELNET_TTYPE_SEND)
+			telnet_ttype_is(telnet, tn->term);
+		break;
+	case TELNET_EV_ERROR:
+		if (tn->err == 0)
+			tn->err = tether_loop_seterr(tn->t->loop,
+			    TETHER_EPROTO, "telnet: %s", ev->error.msg);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Writes queued protocol bytes.  Returns 0, TETHER_EAGAIN or an error. */
+static int
+tn_push(struct transport *t)
+{
+	struct tn	*tn = t->priv;
+	size_t		 nw;
+	int		 r;
+
+	while (tn->tx.len > 0) {
+		r = transport_write(t->next, tn->tx.data, tn->tx.len, &nw);
+		if (r != 0)
+			return r;
+		buf_consume(&tn->tx, nw);
+	}
+	return 0;
+}
+
+static int
+telnet_open(struct transport *t, struct transport_args *a)
+{
+	struct tn	*tn;
+	const char	*term;
+
+	if (t->next == NULL)
+		return tether_loop_seterr(t->loop, TETHER_EINVAL,
+		    "telnet needs a transport below it");
+	if ((tn = calloc(1, sizeof *tn)) == NULL)
+		return TETHER_ENOMEM;
+	t->priv = tn;
+	tn->t = t;
+	buf_init(&tn->rx, 0);
+	buf_init(&tn->tx, 0);
+	tn->rows = a->rows > 0 ? a->rows : 24;
+	tn->cols = a->cols > 0 ? a->cols : 80;
+	if ((term = transport_opt(a, "term")) == NULL &&
+	    ((term = getenv("TERM")) == NULL || *term == '\0'))
+		term = TELNET_TERM;
+	if ((tn->term = strdup(term)) == NULL)
+		return TETHER_ENOMEM;
+	if ((tn->telnet = telnet_init(telnet_opts, tn_event, 0, tn)) == NULL)
+		return TETHER_ENOMEM;
+	return transport_open(t->next, a);
+}
+
+static int
+telnet_connect(struct transport *t)
+{
+	return transport_connect(t->next);
+}
+
+static int
+telnet_read(struct transport *t, void *p, size_t n, size_t *nread)
+{
+	struct tn	*tn = t->priv;
+	size_t		 got;
+	int		 r = 0, pr;
+
+	if (tn->err != 0)
+		return tn->err;
+	while (tn->rx.len == 0) {
+		r = transport_read(t->next, p, n, &got);
+		if (r != 0)
+			break;
+		telnet_recv(tn->telnet, p, got);
+		if (tn->err != 0)
+			return tn->err;
+		/* Answer negotiation at once; POLLOUT covers the rest. */
+		pr = tn_push(t);
+		if (pr < 0 && pr != TETHER_EOF)
+			return pr;
+	}
+	if (tn->rx.len == 0)
+		return r;
+	got = tn->rx.len < n ? tn->rx.len : n;
+	memcpy(p, tn->rx.data, got);
+	buf_consume(&tn->rx, got);
+	*nread = got;
+	return 0;
+}
+
+static int
+telnet_write(struct transport *t, const void *vp, size_t n,
+    size_t *nwritten)
+{
+	struct tn	*tn = t->priv;
+	const char	*p = vp;
+	size_t		 i, start = 0;
+	int		 r;
+
+	if (tn->tx.len >= TELNET_TXMAX) {
+		if ((r = tn_push(t)) != 0)
+			return r;
+	}
+	if (tn->tx_binary)
+		telnet_send(tn->telnet, p, n);
+	else {
+		/* NVT: a CR not followed by LF goes as CR NUL. */
+		for (i = 0; i < n; i++) {
+			if (p[i] != '\r' || (i + 1 < n && p[i + 1] == '\n'))
+				continue;
+			telnet_send(tn->telnet, p + start, i + 1 - start);
+			telnet_send(tn->telnet, "", 1);
+			start = i + 1;
+		}
+		telnet_send(tn->telnet, p + start, n - start);
+	}
+	if (tn->err != 0)
+		return tn->err;
+	*nwritten = n;
+	r = tn_push(t);
+	return r == TETHER_EAGAIN ? 0 : r;
+}
+
+static int
+telnet_flush(struct transport *t)
+{
+	int	r;
+
+	if ((r = tn_push(t)) != 0)
+		return r;
+	return transport_flush(t->next);
+}
+
+static int
+telnet_events(struct transport *t)
+{
+	struct tn	*tn = t->priv;
+	int		 ev;
+
+	ev = transport_events(t->next);
+	if (tn != NULL && tn->tx.len > 0)
+		ev |= POLLOUT;
+	return ev;
+}
+
+static int
+telnet_winsize(struct transport *t, int rows, int cols)
+{
+	struct tn	*tn = t->priv;
+	int		 r;
+
+	if (rows <= 0 || cols <= 0 || rows > 0xffff || cols > 0xffff)
+		return TETHER_EINVAL;
+	tn->rows = rows;
+	tn->cols = cols;
+	tn_naws(tn);
+	r = tn_push(t);
+	return r == TETHER_EAGAIN ? 0 : r;
+}
+
+static void
+telnet_close(struct transport *t)
+{
+	struct tn	*tn = t->priv;
+
+	if (tn == NULL)
+		return;
+	if (tn->telnet != NULL)
+		telnet_free(tn->telnet);
+	buf_free(&tn->rx);
+	buf_free(&tn->tx);
+	free(tn->term);
+	free(tn);
+	t->priv = NULL;
+}
+
+const struct transport_ops transport_telnet_ops = {
+	.name = "telnet",
+	.open = telnet_open,
+	.connect = telnet_connect,
+	.read = telnet_read,
+	.write = telnet_write,
+	.flush = telnet_flush,
+	.events = telnet_events,
+	.winsize = telnet_winsize,
+	.close = telnet_close,
+};

@@ -1,0 +1,124 @@
+/*
+ * builtin-qemu.c - verbs for the QEMU monitors: hmp, qmp and qmp-event.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "tether.h"
+#include "value.h"
+
+int	builtin_hmp(struct builtin_call *);
+int	builtin_qmp(struct builtin_call *);
+int	builtin_qmp_event(struct builtin_call *);
+
+/* hmp NAME "COMMAND" [-> VAR] [timeout DUR] */
+int
+builtin_hmp(struct builtin_call *c)
+{
+	struct tether_session	*s;
+	struct builtin_arg	*a, *cmd;
+	json_t			*j;
+	char			*out = NULL;
+	int64_t			 ms = -1;
+	int			 r;
+
+	if ((a = builtin_keyword(c, "timeout")) != NULL &&
+	    builtin_duration(c, a, &ms) != 0)
+		return -1;
+	if (builtin_session(c, builtin_next(c), &s) != 0)
+		return -1;
+	if ((cmd = builtin_next(c)) == NULL)
+		return builtin_fail(c, TETHER_EFAIL, "missing command");
+	if (builtin_finish(c) != 0)
+		return -1;
+	r = tether_hmp_command(s, builtin_str(cmd), builtin_deadline(c, ms),
+	    &out);
+	if (r != 0) {
+		free(out);
+		return builtin_fail_lib(c, r, s, builtin_str(cmd));
+	}
+	if ((j = tether_hmp_parse(builtin_str(cmd), out)) != NULL) {
+		builtin_result(c, value_from_json(j));
+		json_decref(j);
+	} else
+		builtin_result(c, value_strz(out != NULL ? out : ""));
+	free(out);
+	return 0;
+}
+
+/* qmp NAME "COMMAND" [ARGS-MAP] [-> VAR] [timeout DUR] */
+int
+builtin_qmp(struct builtin_call *c)
+{
+	struct tether_session	*s;
+	struct builtin_arg	*a, *cmd, *args;
+	json_t			*j = NULL, *res = NULL;
+	int64_t			 ms = -1;
+	int			 r;
+
+	if ((a = builtin_keyword(c, "timeout")) != NULL &&
+	    builtin_duration(c, a, &ms) != 0)
+		return -1;
+	if (builtin_session(c, builtin_next(c), &s) != 0)
+		return -1;
+	if ((cmd = builtin_next(c)) == NULL)
+		return builtin_fail(c, TETHER_EFAIL, "missing command");
+	if ((args = builtin_next(c)) != NULL) {
+		if (args->val->type == VAL_STR) {
+			json_error_t	 err;
+
+			j = json_loadb(args->val->s, args->val->len, 0, &err);
+			if (j == NULL || !json_is_object(j)) {
+				json_decref(j);
+				return builtin_fail(c, TETHER_EFAIL,
+				    "arguments must be a map or a JSON "
+				    "object");
+			}
+		} else if (args->val->type == VAL_MAP)
+			j = value_to_json(args->val);
+		else
+			return builtin_fail(c, TETHER_EFAIL,
+			    "arguments must be a map");
+	}
+	if (builtin_finish(c) != 0) {
+		json_decref(j);
+		return -1;
+	}
+	r = tether_qmp_execute(s, builtin_str(cmd), j,
+	    builtin_deadline(c, ms), &res);
+	json_decref(j);
+	if (r != 0)
+		return builtin_fail_lib(c, r, s, builtin_str(cmd));
+	builtin_result(c, value_from_json(res));
+	json_decref(res);
+	return 0;
+}
+
+/* qmp-event NAME "EVENT" [within DUR] [-> VAR] */
+int
+builtin_qmp_event(struct builtin_call *c)
+{
+	struct tether_session	*s;
+	struct builtin_arg	*a, *ev;
+	json_t			*res = NULL;
+	int64_t			 ms = -1;
+	int			 r;
+
+	if ((a = builtin_keyword(c, "within")) != NULL &&
+	    builtin_duration(c, a, &ms) != 0)
+		return -1;
+	if (builtin_session(c, builtin_next(c), &s) != 0)
+		return -1;
+	ev = builtin_next(c);
+	if (builtin_finish(c) != 0)
+		return -1;
+	r = tether_qmp_event(s, ev != NULL ? builtin_str(ev) : NULL,
+	    builtin_deadline(c, ms), &res);
+	if (r != 0)
+		return builtin_fail_lib(c, r, s, ev != NULL ?
+		    builtin_str(ev) : "event");
+	builtin_result(c, value_from_json(res));
+	json_decref(res);
+	return 0;
+}

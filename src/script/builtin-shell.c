@@ -1,0 +1,93 @@
+/*
+ * builtin-shell.c - verbs for shells on consoles: login and run.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "tether.h"
+#include "value.h"
+
+int	builtin_login(struct builtin_call *);
+int	builtin_run(struct builtin_call *);
+
+/*
+ * Until login.c is in libtether these are weak, so that tether links and
+ * the verbs fail with "not available"; Makefile.am passes -u for both so
+ * that the archive member is pulled in as soon as it exists.
+ */
+#pragma weak tether_login
+#pragma weak tether_run
+
+/* login NAME user=U password=P [prompt=RE] [login-prompt=RE]
+ *       [password-prompt=RE] [timeout=DUR] */
+int
+builtin_login(struct builtin_call *c)
+{
+	struct tether_login_opts	 o;
+	struct tether_session		*s;
+	struct builtin_arg		*a;
+	int64_t				 ms = -1;
+	int				 r;
+
+	memset(&o, 0, sizeof o);
+	if ((a = builtin_opt(c, "timeout")) != NULL &&
+	    builtin_duration(c, a, &ms) != 0)
+		return -1;
+	if ((a = builtin_opt(c, "user")) != NULL)
+		o.user = builtin_str(a);
+	if ((a = builtin_opt(c, "password")) != NULL)
+		o.password = builtin_str(a);
+	if ((a = builtin_opt(c, "prompt")) != NULL)
+		o.prompt = builtin_str(a);
+	if ((a = builtin_opt(c, "login-prompt")) != NULL)
+		o.login_prompt = builtin_str(a);
+	if ((a = builtin_opt(c, "password-prompt")) != NULL)
+		o.password_prompt = builtin_str(a);
+	if (builtin_session(c, builtin_next(c), &s) != 0 ||
+	    builtin_finish(c) != 0)
+		return -1;
+	if (o.user == NULL)
+		return builtin_fail(c, TETHER_EFAIL, "user= is required");
+	if (o.password != NULL)
+		builtin_secret(c, s, o.password);
+	if (tether_login == NULL)
+		return builtin_unavailable(c);
+	r = tether_login(s, &o, builtin_deadline(c, ms));
+	if (r != 0)
+		return builtin_fail_lib(c, r, s, NULL);
+	return 0;
+}
+
+/* run NAME "COMMAND" [-> VAR] [timeout DUR] */
+int
+builtin_run(struct builtin_call *c)
+{
+	struct tether_session	*s;
+	struct builtin_arg	*a, *cmd;
+	char			*out = NULL;
+	int64_t			 ms = -1;
+	int			 r, status = -1;
+
+	if ((a = builtin_keyword(c, "timeout")) != NULL &&
+	    builtin_duration(c, a, &ms) != 0)
+		return -1;
+	if (builtin_session(c, builtin_next(c), &s) != 0)
+		return -1;
+	if ((cmd = builtin_next(c)) == NULL)
+		return builtin_fail(c, TETHER_EFAIL, "missing command");
+	if (builtin_finish(c) != 0)
+		return -1;
+	if (tether_run == NULL)
+		return builtin_unavailable(c);
+	r = tether_run(s, builtin_str(cmd), builtin_deadline(c, ms), &out,
+	    &status);
+	if (r != 0) {
+		free(out);
+		return builtin_fail_lib(c, r, s, NULL);
+	}
+	builtin_setvar(c, "status", value_int(status));
+	builtin_result(c, value_strz(out != NULL ? out : ""));
+	free(out);
+	return 0;
+}

@@ -1,0 +1,252 @@
+/*
+ * builtin.c - the table of verbs and the helpers verbs use to read their
+ * words, resolve sessions and record failures.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "interp.h"
+#include "tether.h"
+#include "value.h"
+#include "xmalloc.h"
+
+/* builtin-shell.c */
+int	builtin_login(struct builtin_call *);
+int	builtin_run(struct builtin_call *);
+/* builtin-qemu.c */
+int	builtin_hmp(struct builtin_call *);
+int	builtin_qmp(struct builtin_call *);
+int	builtin_qmp_event(struct builtin_call *);
+
+static const char *const launch_opens[] = {
+	".console", ".monitor", ".qmp", NULL
+};
+static const char *const teardown_keys[] = { "console", "monitor", NULL };
+
+/*
+ * One line per verb.  The VM lifecycle verbs (launch, teardown, wait-net,
+ * wait-port) and interact are parsed and linted now; their function is
+ * builtin_unavailable until the library work that backs them lands:
+ * replace it with the real one.
+ */
+static const struct builtin builtins[] = {
+	{ "hmp", builtin_hmp, "hmp NAME \"COMMAND\" [-> VAR] [timeout DUR]",
+	    0, NULL, NULL },
+	{ "interact", builtin_unavailable, "interact NAME", 0, NULL, NULL },
+	{ "launch", builtin_unavailable, "launch NAME QEMU-ARGV...", -1,
+	    launch_opens, NULL },
+	{ "login", builtin_login, "login NAME user=U password=P [prompt=RE] "
+	    "[login-prompt=RE] [password-prompt=RE] [timeout=DUR]", 0, NULL,
+	    NULL },
+	{ "qmp", builtin_qmp, "qmp NAME \"COMMAND\" [ARGS-MAP] [-> VAR] "
+	    "[timeout DUR]", 0, NULL, NULL },
+	{ "qmp-event", builtin_qmp_event, "qmp-event NAME \"EVENT\" "
+	    "[within DUR] [-> VAR]", 0, NULL, NULL },
+	{ "run", builtin_run, "run NAME \"COMMAND\" [-> VAR] [timeout DUR]",
+	    0, NULL, NULL },
+	{ "teardown", builtin_unavailable, "teardown NAME [within DUR] | "
+	    "teardown console=S monitor=S pidfile=PATH [within DUR]", -1,
+	    NULL, teardown_keys },
+	{ "wait-net", builtin_unavailable, "wait-net NAME [iface=IF] "
+	    "[match=RE] [within DUR] [dhcp=auto|no]", 0, NULL, NULL },
+	{ "wait-port", builtin_unavailable, "wait-port HOST:PORT "
+	    "[within DUR]", -1, NULL, NULL },
+	{ NULL, NULL, NULL, -1, NULL, NULL },
+};
+
+const struct builtin *
+builtin_table(void)
+{
+	return builtins;
+}
+
+const struct builtin *
+builtin_find(const char *name)
+{
+	const struct builtin	*b;
+
+	for (b = builtins; b->name != NULL; b++) {
+		if (strcmp(b->name, name) == 0)
+			return b;
+	}
+	return NULL;
+}
+
+struct builtin_arg *
+builtin_next(struct builtin_call *c)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nargs; i++) {
+		if (!c->args[i].used && c->args[i].key == NULL) {
+			c->args[i].used = 1;
+			return &c->args[i];
+		}
+	}
+	return NULL;
+}
+
+struct builtin_arg *
+builtin_opt(struct builtin_call *c, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nargs; i++) {
+		if (!c->args[i].used && c->args[i].key != NULL &&
+		    strcmp(c->args[i].key, key) == 0) {
+			c->args[i].used = 1;
+			return &c->args[i];
+		}
+	}
+	return NULL;
+}
+
+struct builtin_arg *
+builtin_keyword(struct builtin_call *c, const char *kw)
+{
+	size_t	i;
+
+	for (i = 0; i + 1 < c->nargs; i++) {
+		if (!c->args[i].used && c->args[i].key == NULL &&
+		    c->args[i].bare != NULL && strcmp(c->args[i].bare, kw) == 0 &&
+		    !c->args[i + 1].used && c->args[i + 1].key == NULL) {
+			c->args[i].used = 1;
+			c->args[i + 1].used = 1;
+			return &c->args[i + 1];
+		}
+	}
+	return NULL;
+}
+
+const char *
+builtin_str(struct builtin_arg *a)
+{
+	char	*s;
+
+	if (a->val->type == VAL_STR || a->val->type == VAL_REGEX)
+		return a->val->s;
+	/* Keep a printed copy with the value so that it lives as long. */
+	if (a->val->keys == NULL && a->val->s == NULL) {
+		s = value_to_string(a->val, NULL);
+		a->val->s = s;
+	}
+	return a->val->s;
+}
+
+int
+builtin_fail(struct builtin_call *c, int r, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	interp_fail(c->ip, &c->st->loc, r, "%s: %s", c->st->bi->name,
+	    msg != NULL ? msg : "failed");
+	free(msg);
+	return -1;
+}
+
+int
+builtin_fail_lib(struct builtin_call *c, int r, struct tether_session *s,
+    const char *what)
+{
+	const char	*detail = tether_loop_errmsg(c->ip->loop);
+
+	if (*detail == '\0')
+		detail = tether_strerror(r);
+	interp_fail(c->ip, &c->st->loc, r, "%s%s%s%s%s: %s", c->st->bi->name,
+	    s != NULL ? " on " : "", s != NULL ? tether_session_name(s) : "",
+	    what != NULL ? " " : "", what != NULL ? what : "", detail);
+	if (s != NULL)
+		interp_fail_tail(c->ip, s);
+	return -1;
+}
+
+int
+builtin_session(struct builtin_call *c, struct builtin_arg *a,
+    struct tether_session **sp)
+{
+	*sp = NULL;
+	if (a == NULL)
+		return builtin_fail(c, TETHER_EFAIL, "missing session name "
+		    "(usage: %s)", c->st->bi->usage);
+	if ((*sp = interp_session(c->ip, &a->loc, builtin_str(a))) == NULL)
+		return -1;
+	return 0;
+}
+
+int
+builtin_duration(struct builtin_call *c, struct builtin_arg *a, int64_t *ms)
+{
+	if (a == NULL || value_as_duration(a->val, ms) != 0 || *ms < 0) {
+		interp_fail(c->ip, a != NULL ? &a->loc : &c->st->loc,
+		    TETHER_EFAIL, "%s: expected a duration (like 30s)",
+		    c->st->bi->name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+builtin_finish(struct builtin_call *c)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nargs; i++) {
+		if (c->args[i].used)
+			continue;
+		if (c->args[i].key != NULL)
+			interp_fail(c->ip, &c->args[i].loc, TETHER_EFAIL,
+			    "%s: unknown option %s= (usage: %s)",
+			    c->st->bi->name, c->args[i].key, c->st->bi->usage);
+		else
+			interp_fail(c->ip, &c->args[i].loc, TETHER_EFAIL,
+			    "%s: unexpected word (usage: %s)",
+			    c->st->bi->name, c->st->bi->usage);
+		return -1;
+	}
+	return 0;
+}
+
+int64_t
+builtin_deadline(struct builtin_call *c, int64_t ms)
+{
+	return tether_now_ms() + (ms >= 0 ? ms : c->ip->timeout);
+}
+
+void
+builtin_setvar(struct builtin_call *c, const char *name, struct value *v)
+{
+	interp_setvar(c->ip, name, v);
+}
+
+void
+builtin_result(struct builtin_call *c, struct value *v)
+{
+	if (c->result != NULL)
+		interp_setvar(c->ip, c->result, v);
+	else
+		value_unref(v);
+}
+
+void
+builtin_secret(struct builtin_call *c, struct tether_session *s,
+    const char *secret)
+{
+	interp_add_secret(c->ip, secret);
+	if (s != NULL)
+		tether_session_add_secret(s, secret);
+}
+
+int
+builtin_unavailable(struct builtin_call *c)
+{
+	return builtin_fail(c, TETHER_ENOTSUP,
+	    "not available in this build of tether");
+}

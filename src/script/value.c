@@ -1,0 +1,553 @@
+/*
+ * value.c - playbook values: construction, conversion, comparison.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "lex.h"
+#include "tether.h"
+#include "value.h"
+#include "xmalloc.h"
+
+static const char *value_functions[] = {
+	"env", "json", "range", "len", "str", "int", "re", "keys", "lines",
+	"trim", "defined", NULL
+};
+
+int
+value_function_known(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; value_functions[i] != NULL; i++) {
+		if (strcmp(value_functions[i], name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+uint32_t
+value_regex_options(int flags)
+{
+	uint32_t	o = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+
+	if (flags & TETHER_RE_CASELESS)
+		o |= PCRE2_CASELESS;
+	if (flags & TETHER_RE_MULTILINE)
+		o |= PCRE2_MULTILINE;
+	if (flags & TETHER_RE_DOTALL)
+		o |= PCRE2_DOTALL;
+	if (flags & TETHER_RE_EXTENDED)
+		o |= PCRE2_EXTENDED;
+	return o;
+}
+
+static struct value *
+value_new(enum value_type type)
+{
+	struct value	*v;
+
+	v = xcalloc(1, sizeof *v);
+	v->type = type;
+	v->refs = 1;
+	return v;
+}
+
+struct value *
+value_null(void)
+{
+	return value_new(VAL_NULL);
+}
+
+struct value *
+value_bool(int b)
+{
+	struct value	*v = value_new(VAL_BOOL);
+
+	v->i = b != 0;
+	return v;
+}
+
+struct value *
+value_int(int64_t i)
+{
+	struct value	*v = value_new(VAL_INT);
+
+	v->i = i;
+	return v;
+}
+
+struct value *
+value_dur(int64_t ms)
+{
+	struct value	*v = value_new(VAL_DUR);
+
+	v->i = ms;
+	return v;
+}
+
+struct value *
+value_str(const char *s, size_t len)
+{
+	return value_str_own(xstrndup(s, len), len);
+}
+
+struct value *
+value_strz(const char *s)
+{
+	return value_str(s, strlen(s));
+}
+
+struct value *
+value_str_own(char *s, size_t len)
+{
+	struct value	*v = value_new(VAL_STR);
+
+	v->s = s;
+	v->len = len;
+	return v;
+}
+
+struct value *
+value_regex(const char *s, size_t len, int flags)
+{
+	struct value	*v = value_new(VAL_REGEX);
+
+	v->s = xstrndup(s, len);
+	v->len = len;
+	v->flags = flags;
+	return v;
+}
+
+struct value *
+value_list(void)
+{
+	return value_new(VAL_LIST);
+}
+
+struct value *
+value_map(void)
+{
+	return value_new(VAL_MAP);
+}
+
+void
+value_list_push(struct value *l, struct value *v)
+{
+	l->items = xreallocarray(l->items, l->n + 1, sizeof *l->items);
+	l->items[l->n++] = v;
+}
+
+void
+value_map_set(struct value *m, const char *key, struct value *v)
+{
+	size_t	i;
+
+	for (i = 0; i < m->n; i++) {
+		if (strcmp(m->keys[i], key) == 0) {
+			value_unref(m->items[i]);
+			m->items[i] = v;
+			return;
+		}
+	}
+	m->items = xreallocarray(m->items, m->n + 1, sizeof *m->items);
+	m->keys = xreallocarray(m->keys, m->n + 1, sizeof *m->keys);
+	m->keys[m->n] = xstrdup(key);
+	m->items[m->n++] = v;
+}
+
+struct value *
+value_ref(struct value *v)
+{
+	if (v != NULL)
+		v->refs++;
+	return v;
+}
+
+void
+value_unref(struct value *v)
+{
+	size_t	i;
+
+	if (v == NULL || --v->refs > 0)
+		return;
+	for (i = 0; i < v->n; i++) {
+		value_unref(v->items[i]);
+		if (v->keys != NULL)
+			free(v->keys[i]);
+	}
+	free(v->items);
+	free(v->keys);
+	free(v->s);
+	free(v);
+}
+
+struct value *
+value_map_get(const struct value *m, const char *key)
+{
+	size_t	i;
+
+	if (m->type != VAL_MAP)
+		return NULL;
+	for (i = 0; i < m->n; i++) {
+		if (strcmp(m->keys[i], key) == 0)
+			return m->items[i];
+	}
+	return NULL;
+}
+
+const char *
+value_type_name(const struct value *v)
+{
+	switch (v->type) {
+	case VAL_NULL:	return "null";
+	case VAL_BOOL:	return "bool";
+	case VAL_INT:	return "int";
+	case VAL_DUR:	return "duration";
+	case VAL_STR:	return "string";
+	case VAL_REGEX:	return "regex";
+	case VAL_LIST:	return "list";
+	case VAL_MAP:	return "map";
+	}
+	return "value";
+}
+
+int
+value_truthy(const struct value *v)
+{
+	switch (v->type) {
+	case VAL_NULL:
+		return 0;
+	case VAL_BOOL:
+	case VAL_INT:
+	case VAL_DUR:
+		return v->i != 0;
+	case VAL_STR:
+		return v->len != 0;
+	case VAL_REGEX:
+		return 1;
+	case VAL_LIST:
+	case VAL_MAP:
+		return v->n != 0;
+	}
+	return 0;
+}
+
+static int
+str_as_int(const char *s, size_t len, int64_t *out)
+{
+	const char	*end = s + len;
+	int		 neg = 0, digits = 0;
+	int64_t		 n = 0;
+
+	while (s < end && isspace((unsigned char)*s))
+		s++;
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	if (s < end && (*s == '-' || *s == '+'))
+		neg = *s++ == '-';
+	for (; s < end && isdigit((unsigned char)*s); s++, digits++) {
+		if (n > (INT64_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (*s - '0');
+	}
+	if (s != end || digits == 0)
+		return -1;
+	*out = neg ? -n : n;
+	return 0;
+}
+
+int
+value_as_int(const struct value *v, int64_t *i)
+{
+	if (v->type == VAL_INT) {
+		*i = v->i;
+		return 0;
+	}
+	if (v->type == VAL_STR)
+		return str_as_int(v->s, v->len, i);
+	return -1;
+}
+
+int
+value_as_duration(const struct value *v, int64_t *ms)
+{
+	const char	*s, *end;
+
+	switch (v->type) {
+	case VAL_DUR:
+		*ms = v->i;
+		return 0;
+	case VAL_INT:
+		if (v->i < 0 || v->i > INT64_MAX / 1000)
+			return -1;
+		*ms = v->i * 1000;
+		return 0;
+	case VAL_STR:
+		s = v->s;
+		end = s + v->len;
+		while (s < end && isspace((unsigned char)*s))
+			s++;
+		while (end > s && isspace((unsigned char)end[-1]))
+			end--;
+		return lex_duration(s, end - s, ms);
+	default:
+		return -1;
+	}
+}
+
+static int
+value_is_num(const struct value *v, int64_t *i)
+{
+	if (v->type == VAL_BOOL)
+		return 0;
+	return value_as_int(v, i) == 0;
+}
+
+int
+value_equal(const struct value *a, const struct value *b)
+{
+	int64_t	x, y;
+	size_t	i;
+
+	if (value_is_num(a, &x) && value_is_num(b, &y))
+		return x == y;
+	if (a->type == VAL_DUR || b->type == VAL_DUR) {
+		if (value_as_duration(a, &x) != 0 ||
+		    value_as_duration(b, &y) != 0)
+			return 0;
+		return x == y;
+	}
+	if ((a->type == VAL_STR || a->type == VAL_REGEX) && a->type == b->type)
+		return a->len == b->len && memcmp(a->s, b->s, a->len) == 0 &&
+		    a->flags == b->flags;
+	if (a->type != b->type)
+		return 0;
+	switch (a->type) {
+	case VAL_NULL:
+		return 1;
+	case VAL_BOOL:
+		return a->i == b->i;
+	case VAL_LIST:
+		if (a->n != b->n)
+			return 0;
+		for (i = 0; i < a->n; i++) {
+			if (!value_equal(a->items[i], b->items[i]))
+				return 0;
+		}
+		return 1;
+	case VAL_MAP:
+		if (a->n != b->n)
+			return 0;
+		for (i = 0; i < a->n; i++) {
+			const struct value *o = value_map_get(b, a->keys[i]);
+
+			if (o == NULL || !value_equal(a->items[i], o))
+				return 0;
+		}
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+value_compare(const struct value *a, const struct value *b, int *cmp)
+{
+	int64_t	x, y;
+	size_t	n;
+	int	c;
+
+	if (value_is_num(a, &x) && value_is_num(b, &y)) {
+		*cmp = (x > y) - (x < y);
+		return 0;
+	}
+	if (a->type == VAL_DUR || b->type == VAL_DUR) {
+		if (value_as_duration(a, &x) != 0 ||
+		    value_as_duration(b, &y) != 0)
+			return -1;
+		*cmp = (x > y) - (x < y);
+		return 0;
+	}
+	if (a->type == VAL_STR && b->type == VAL_STR) {
+		n = a->len < b->len ? a->len : b->len;
+		c = memcmp(a->s, b->s, n);
+		if (c == 0)
+			c = (a->len > b->len) - (a->len < b->len);
+		*cmp = c;
+		return 0;
+	}
+	return -1;
+}
+
+char *
+value_fmt_duration(int64_t ms)
+{
+	if (ms != 0 && ms % 3600000 == 0)
+		return xasprintf("%" PRId64 "h", ms / 3600000);
+	if (ms != 0 && ms % 60000 == 0)
+		return xasprintf("%" PRId64 "m", ms / 60000);
+	if (ms % 1000 == 0)
+		return xasprintf("%" PRId64 "s", ms / 1000);
+	if (ms > 1000)
+		return xasprintf("%" PRId64 ".%03" PRId64 "s", ms / 1000,
+		    ms % 1000);
+	return xasprintf("%" PRId64 "ms", ms);
+}
+
+static char *
+value_json_text(const struct value *v)
+{
+	json_t	*j;
+	char	*s, *r;
+
+	j = value_to_json(v);
+	s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(j);
+	r = xstrdup(s != NULL ? s : "null");
+	free(s);
+	return r;
+}
+
+char *
+value_to_string(const struct value *v, size_t *len)
+{
+	char	*s;
+
+	switch (v->type) {
+	case VAL_NULL:
+		s = xstrdup("");
+		break;
+	case VAL_BOOL:
+		s = xstrdup(v->i ? "true" : "false");
+		break;
+	case VAL_INT:
+		s = xasprintf("%" PRId64, v->i);
+		break;
+	case VAL_DUR:
+		s = value_fmt_duration(v->i);
+		break;
+	case VAL_STR:
+		s = xstrndup(v->s, v->len);
+		if (len != NULL)
+			*len = v->len;
+		return s;
+	case VAL_REGEX:
+		s = xstrndup(v->s, v->len);
+		break;
+	default:
+		s = value_json_text(v);
+		break;
+	}
+	if (len != NULL)
+		*len = strlen(s);
+	return s;
+}
+
+char *
+value_repr(const struct value *v)
+{
+	char	*s, *r;
+
+	switch (v->type) {
+	case VAL_NULL:
+		return xstrdup("null");
+	case VAL_STR:
+	case VAL_LIST:
+	case VAL_MAP:
+		return value_json_text(v);
+	case VAL_REGEX:
+		s = xstrndup(v->s, v->len);
+		r = xasprintf("/%s/%s%s%s%s", s,
+		    v->flags & TETHER_RE_CASELESS ? "i" : "",
+		    v->flags & TETHER_RE_MULTILINE ? "m" : "",
+		    v->flags & TETHER_RE_DOTALL ? "s" : "",
+		    v->flags & TETHER_RE_EXTENDED ? "x" : "");
+		free(s);
+		return r;
+	default:
+		return value_to_string(v, NULL);
+	}
+}
+
+struct value *
+value_from_json(const json_t *j)
+{
+	struct value	*v;
+	const char	*key;
+	json_t		*item;
+	size_t		 i;
+	double		 d;
+	char		*s;
+
+	if (j == NULL)
+		return value_null();
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		v = value_map();
+		json_object_foreach((json_t *)j, key, item)
+			value_map_set(v, key, value_from_json(item));
+		return v;
+	case JSON_ARRAY:
+		v = value_list();
+		json_array_foreach(j, i, item)
+			value_list_push(v, value_from_json(item));
+		return v;
+	case JSON_STRING:
+		return value_str(json_string_value(j), json_string_length(j));
+	case JSON_INTEGER:
+		return value_int(json_integer_value(j));
+	case JSON_REAL:
+		d = json_real_value(j);
+		if (d == (double)(int64_t)d)
+			return value_int((int64_t)d);
+		s = xasprintf("%.17g", d);
+		return value_str_own(s, strlen(s));
+	case JSON_TRUE:
+		return value_bool(1);
+	case JSON_FALSE:
+		return value_bool(0);
+	case JSON_NULL:
+		break;
+	}
+	return value_null();
+}
+
+json_t *
+value_to_json(const struct value *v)
+{
+	json_t	*j;
+	size_t	 i;
+
+	switch (v->type) {
+	case VAL_NULL:
+		return json_null();
+	case VAL_BOOL:
+		return json_boolean(v->i);
+	case VAL_INT:
+	case VAL_DUR:
+		return json_integer(v->i);
+	case VAL_STR:
+	case VAL_REGEX:
+		j = json_stringn_nocheck(v->s, v->len);
+		return j != NULL ? j : json_null();
+	case VAL_LIST:
+		j = json_array();
+		for (i = 0; i < v->n; i++)
+			json_array_append_new(j, value_to_json(v->items[i]));
+		return j;
+	case VAL_MAP:
+		j = json_object();
+		for (i = 0; i < v->n; i++)
+			json_object_set_new(j, v->keys[i],
+			    value_to_json(v->items[i]));
+		return j;
+	}
+	return json_null();
+}

@@ -1,0 +1,137 @@
+#!/bin/sh
+# Playbook tests: runs every tests/script/NAME.tether with tether(1) and
+# compares the exit status ("# exit: N", default 0), stdout (NAME.stdout)
+# and stderr (NAME.stderr) with what is expected, after replacing timings
+# by T.  Other header lines:
+#   # command: check          run `tether check` instead of `tether run`
+#   # args: ...               more arguments ($WORK is a scratch directory)
+#   # junit: FILE             also compare $WORK/junit.xml (normalised) with
+#                             FILE and validate it against junit.xsd
+#   # signal: INT             send SIGINT once $WORK/ready exists
+#   # needs: socat            a real peer: socat serving a shell on the unix
+#                             socket $WORK/shell.sock
+# TETHER_UPDATE=1 rewrites the expected files from the actual output.
+# Usage: run.sh [NAME...]; exit 0 pass, 1 fail, 77 skip.
+
+: "${TETHER:?set TETHER to the tether binary}"
+: "${TETHER_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+dir=$TETHER_SRCDIR/tests/script
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tether-script.XXXXXX")
+export WORK
+socat_pid=
+tether_pid=
+
+cleanup() {
+	[ -n "$tether_pid" ] && kill "$tether_pid" 2>/dev/null
+	[ -n "$socat_pid" ] && kill "$socat_pid" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+normalise() {
+	sed -E -e 's/^\[ *[0-9]+\.[0-9]{3}\] /[T] /' \
+	    -e 's/\([0-9]+\.[0-9]{3}s\)/(Ts)/g' \
+	    -e 's/after [0-9]+(\.[0-9]+)?(ms|s|m)/after T/g' \
+	    -e 's/"elapsed_ms":[0-9]+/"elapsed_ms":T/g' \
+	    -e 's/duration_ms: [0-9]+/duration_ms: T/' \
+	    -e 's/time="[0-9.]+"/time="T"/g' \
+	    -e 's/timestamp="[^"]*"/timestamp="T"/g' \
+	    -e "s|$WORK|WORK|g"
+}
+
+compare() {	# compare WANTFILE GOTFILE WHAT
+	if [ "${TETHER_UPDATE:-}" = 1 ]; then
+		cp "$2" "$1"
+		return 0
+	fi
+	[ -f "$1" ] || return 0
+	if ! cmp -s "$1" "$2"; then
+		echo "FAIL $name: $3 differs:"
+		diff -u "$1" "$2" | sed 's/^/    /'
+		return 1
+	fi
+	return 0
+}
+
+start_socat() {
+	[ -n "$socat_pid" ] && return 0
+	command -v socat >/dev/null 2>&1 || return 1
+	socat "UNIX-LISTEN:$WORK/shell.sock,fork" \
+	    "EXEC:/bin/sh,pty,stderr,setsid,sane" 2>/dev/null &
+	socat_pid=$!
+	return 0
+}
+
+if [ $# -gt 0 ]; then
+	tests=
+	for n in "$@"; do tests="$tests $dir/$n.tether"; done
+else
+	tests=$(ls "$dir"/*.tether)
+fi
+
+pass=0 fail=0 skip=0
+for t in $tests; do
+	name=$(basename "$t" .tether)
+	want=$(sed -n 's/^# exit: //p' "$t"); want=${want:-0}
+	cmd=$(sed -n 's/^# command: //p' "$t"); cmd=${cmd:-run}
+	args=$(sed -n 's/^# args: //p' "$t")
+	junit=$(sed -n 's/^# junit: //p' "$t")
+	sig=$(sed -n 's/^# signal: //p' "$t")
+	needs=$(sed -n 's/^# needs: //p' "$t")
+	if [ "$needs" = socat ] && ! start_socat; then
+		echo "SKIP $name: socat not installed"
+		skip=$((skip + 1))
+		continue
+	fi
+	rm -f "$WORK/ready" "$WORK/junit.xml"
+	(cd "$dir" && eval "exec \"\$TETHER\" $cmd $name.tether $args" \
+	    >"$WORK/out" 2>"$WORK/err" </dev/null) &
+	tether_pid=$!
+	if [ -n "$sig" ]; then
+		i=0
+		while [ ! -e "$WORK/ready" ] && [ $i -lt 100 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		kill "-$sig" "$tether_pid" 2>/dev/null
+	fi
+	wait "$tether_pid"
+	rc=$?
+	tether_pid=
+	normalise <"$WORK/out" >"$WORK/out.n"
+	normalise <"$WORK/err" >"$WORK/err.n"
+	ok=1
+	if [ "$rc" != "$want" ]; then
+		echo "FAIL $name: exit $rc, expected $want"
+		sed 's/^/    stderr: /' "$WORK/err"
+		ok=0
+	fi
+	compare "$dir/$name.stdout" "$WORK/out.n" stdout || ok=0
+	compare "$dir/$name.stderr" "$WORK/err.n" stderr || ok=0
+	if [ -n "$junit" ]; then
+		if [ ! -f "$WORK/junit.xml" ]; then
+			echo "FAIL $name: no junit file"
+			ok=0
+		else
+			normalise <"$WORK/junit.xml" >"$WORK/junit.n"
+			compare "$dir/$junit" "$WORK/junit.n" junit || ok=0
+			if command -v xmllint >/dev/null 2>&1 &&
+			    ! xmllint --noout --schema "$dir/junit.xsd" \
+			    "$WORK/junit.xml" 2>"$WORK/xsd"; then
+				echo "FAIL $name: junit.xml is not valid:"
+				sed 's/^/    /' "$WORK/xsd"
+				ok=0
+			fi
+		fi
+	fi
+	if [ $ok = 1 ]; then
+		pass=$((pass + 1))
+		[ -n "${VERBOSE:-}" ] && echo "ok   $name"
+	else
+		fail=$((fail + 1))
+	fi
+done
+echo "script tests: $pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ] || exit 1
+[ $pass -gt 0 ] || exit 77
+exit 0

@@ -1,0 +1,193 @@
+/*
+ * test-lex.c - unit tests of the playbook lexer: modes, words, strings,
+ * regexes, numbers and durations, positions.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lex.h"
+#include "tether.h"
+
+static enum tok
+lex1(struct lexer *lx, const char *src, enum lex_mode mode, struct token *t)
+{
+	lex_init(lx, src, strlen(src), 1, 1);
+	return lex_next(lx, mode, t);
+}
+
+static void
+test_words(void **state)
+{
+	struct lexer	lx;
+	struct token	t;
+	const char	*src = "open con spawn:/bin/sh user=root -> out";
+
+	lex_init(&lx, src, strlen(src), 1, 1);
+	assert_int_equal(lex_next(&lx, LEX_WORD, &t), T_WORD);
+	assert_int_equal(t.len, 4);
+	assert_int_equal(lex_next(&lx, LEX_WORD, &t), T_WORD);
+	assert_int_equal(lex_next(&lx, LEX_WORD, &t), T_WORD);
+	assert_int_equal(t.len, strlen("spawn:/bin/sh"));
+	assert_int_equal(lex_next(&lx, LEX_WORD, &t), T_OPTKEY);
+	assert_memory_equal(t.text, "user", 4);
+	assert_int_equal(lex_next(&lx, LEX_WORD, &t), T_WORD);
+	assert_memory_equal(t.text, "root", 4);
+	assert_int_equal(lex_next(&lx, LEX_WORD, &t), T_ARROW);
+	assert_int_equal(lex_next(&lx, LEX_WORD, &t), T_WORD);
+	assert_int_equal(lex_next(&lx, LEX_WORD, &t), T_EOF);
+}
+
+static void
+test_word_regex_and_path(void **state)
+{
+	struct lexer	lx;
+	struct token	t;
+	const char	*src = "match=/a\\/b/i $dir/file";
+
+	lex_init(&lx, src, strlen(src), 1, 1);
+	assert_int_equal(lex_next(&lx, LEX_WORD, &t), T_OPTKEY);
+	assert_int_equal(lex_next(&lx, LEX_WORD, &t), T_REGEX);
+	assert_int_equal(t.len, 4);
+	assert_int_equal(t.flags, TETHER_RE_CASELESS);
+	assert_int_equal(lex_next(&lx, LEX_WORD, &t), T_VAR);
+	/* A slash inside a word is text, not a regex. */
+	assert_int_equal(lex_next(&lx, LEX_WORD, &t), T_WORD);
+	assert_int_equal(t.space, 0);
+	assert_int_equal(t.len, 5);
+}
+
+static void
+test_strings(void **state)
+{
+	struct lexer	lx;
+	struct token	t;
+
+	assert_int_equal(lex1(&lx, "\"a\\\"b ${f(\"}\")} c\" x", LEX_WORD,
+	    &t), T_STRING);
+	assert_int_equal(t.len, strlen("a\\\"b ${f(\"}\")} c"));
+	assert_int_equal(lex1(&lx, "'raw \\n'", LEX_OPERAND, &t), T_RAW);
+	assert_int_equal(t.len, 6);
+	assert_int_equal(lex1(&lx, "\"open", LEX_WORD, &t), T_ERROR);
+	assert_string_equal(t.err, "unterminated string");
+}
+
+static void
+test_numbers(void **state)
+{
+	struct lexer	lx;
+	struct token	t;
+
+	assert_int_equal(lex1(&lx, "42", LEX_OPERAND, &t), T_INT);
+	assert_int_equal(t.num, 42);
+	assert_int_equal(lex1(&lx, "250ms", LEX_OPERAND, &t), T_DUR);
+	assert_int_equal(t.num, 250);
+	assert_int_equal(lex1(&lx, "2m", LEX_OPERAND, &t), T_DUR);
+	assert_int_equal(t.num, 120000);
+	assert_int_equal(lex1(&lx, "1h", LEX_OPERAND, &t), T_DUR);
+	assert_int_equal(t.num, 3600000);
+	assert_int_equal(lex1(&lx, "10x", LEX_OPERAND, &t), T_ERROR);
+	assert_int_equal(lex1(&lx, "99999999999999999999", LEX_OPERAND, &t),
+	    T_ERROR);
+}
+
+static void
+test_duration(void **state)
+{
+	int64_t	ms;
+
+	assert_int_equal(lex_duration("30s", 3, &ms), 0);
+	assert_int_equal(ms, 30000);
+	assert_int_equal(lex_duration("5", 1, &ms), 0);
+	assert_int_equal(ms, 5000);
+	assert_int_equal(lex_duration("", 0, &ms), -1);
+	assert_int_equal(lex_duration("s", 1, &ms), -1);
+	assert_int_equal(lex_duration("3d", 2, &ms), -1);
+}
+
+static void
+test_slash_modes(void **state)
+{
+	struct lexer	lx;
+	struct token	t;
+
+	assert_int_equal(lex1(&lx, "/x+/ms", LEX_OPERAND, &t), T_REGEX);
+	assert_int_equal(t.flags, TETHER_RE_MULTILINE | TETHER_RE_DOTALL);
+	assert_int_equal(lex1(&lx, "/ 2", LEX_OPERATOR, &t), T_SLASH);
+	assert_int_equal(lex1(&lx, "/x/q", LEX_OPERAND, &t), T_ERROR);
+	assert_int_equal(lex1(&lx, "/x", LEX_OPERAND, &t), T_ERROR);
+}
+
+static void
+test_operators(void **state)
+{
+	struct lexer	lx;
+	struct token	t;
+	const char	*src = "== != <= >= < > =~ = + - * % ( ) [ ] , : .";
+	enum tok	 want[] = { T_EQ, T_NE, T_LE, T_GE, T_LT, T_GT,
+			    T_MATCH, T_ASSIGN, T_PLUS, T_MINUS, T_STAR,
+			    T_PERCENT, T_LPAREN, T_RPAREN, T_LBRACK, T_RBRACK,
+			    T_COMMA, T_COLON, T_DOT, T_EOF };
+	size_t		 i;
+
+	lex_init(&lx, src, strlen(src), 1, 1);
+	for (i = 0; i < sizeof want / sizeof want[0]; i++)
+		assert_int_equal(lex_next(&lx, LEX_OPERATOR, &t), want[i]);
+}
+
+static void
+test_comments_and_lines(void **state)
+{
+	struct lexer	lx;
+	struct token	t;
+	const char	*src = "a # comment\n  b \\\n c; d";
+
+	lex_init(&lx, src, strlen(src), 1, 1);
+	assert_int_equal(lex_next(&lx, LEX_WORD, &t), T_WORD);
+	assert_int_equal(lex_next(&lx, LEX_WORD, &t), T_NL);
+	assert_int_equal(lex_next(&lx, LEX_WORD, &t), T_WORD);
+	assert_int_equal(t.line, 2);
+	assert_int_equal(t.col, 3);
+	/* The continuation joins the lines. */
+	assert_int_equal(lex_next(&lx, LEX_WORD, &t), T_WORD);
+	assert_int_equal(t.line, 3);
+	assert_int_equal(lex_next(&lx, LEX_WORD, &t), T_NL);
+	assert_int_equal(lex_next(&lx, LEX_WORD, &t), T_WORD);
+	assert_int_equal(lex_next(&lx, LEX_WORD, &t), T_EOF);
+}
+
+static void
+test_hash_in_expression(void **state)
+{
+	struct lexer	lx;
+	struct token	t;
+
+	lex_init(&lx, "#list", 5, 1, 1);
+	lx.nest = 1;
+	assert_int_equal(lex_next(&lx, LEX_OPERAND, &t), T_HASH);
+	assert_int_equal(lex_next(&lx, LEX_OPERAND, &t), T_IDENT);
+	/* Outside brackets '#' starts a comment. */
+	assert_int_equal(lex1(&lx, "#list", LEX_OPERAND, &t), T_EOF);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_words),
+		cmocka_unit_test(test_word_regex_and_path),
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_slash_modes),
+		cmocka_unit_test(test_operators),
+		cmocka_unit_test(test_comments_and_lines),
+		cmocka_unit_test(test_hash_in_expression),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,261 @@
+/*
+ * test-parse.c - unit tests of the playbook parser: the tree it builds,
+ * and the messages of syntax errors.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ast.h"
+#include "builtin.h"
+#include "parse.h"
+#include "tether.h"
+
+static struct ast_program *
+parse_ok(const char *src)
+{
+	struct ast_program	*prog;
+	char			*err;
+
+	if (parse_text("t.tether", src, strlen(src), &prog, &err) != 0) {
+		print_error("unexpected error: %s\n", err);
+		free(err);
+		fail();
+	}
+	return prog;
+}
+
+static char *
+parse_err(const char *src)
+{
+	struct ast_program	*prog;
+	char			*err;
+
+	assert_int_equal(parse_text("t.tether", src, strlen(src), &prog,
+	    &err), -1);
+	assert_null(prog);
+	assert_non_null(err);
+	return err;
+}
+
+static void
+test_statements(void **state)
+{
+	struct ast_program	*p;
+	struct ast_stmt		*st;
+
+	p = parse_ok("open c \"spawn:cat\" connect-within=5s\n"
+	    "sendline -secret c $pw; send -pace 10ms c \"x\"\n"
+	    "expect c /x/ timeout 1s\n");
+	st = p->body;
+	assert_int_equal(st->kind, STMT_OPEN);
+	assert_string_equal(st->sess->bare, "c");
+	assert_int_equal(st->nwords, 2);
+	assert_string_equal(st->words[1]->key, "connect-within");
+	st = st->next;
+	assert_int_equal(st->kind, STMT_SEND);
+	assert_int_equal(st->flags, SEND_LINE | SEND_SECRET);
+	assert_int_equal(st->e1->kind, EXPR_VAR);
+	st = st->next;
+	assert_int_equal(st->kind, STMT_SEND);
+	assert_non_null(st->e2);
+	st = st->next;
+	assert_int_equal(st->kind, STMT_EXPECT);
+	assert_true(st->flags & EXPECT_SIMPLE);
+	assert_int_equal(st->branches[0]->pat->value->kind, EXPR_REGEX);
+	assert_non_null(st->e1);
+	assert_null(st->next);
+	parse_free(p);
+}
+
+static void
+test_expect_branches(void **state)
+{
+	struct ast_program	*p;
+	struct ast_stmt		*st;
+
+	p = parse_ok("expect a {\n"
+	    "  /login:/ { again }\n"
+	    "  b \"lit\" { }\n"
+	    "  b eof { }\n"
+	    "  timeout 5s { }\n"
+	    "  idle 1s { }\n"
+	    "  eof { }\n"
+	    "}\n");
+	st = p->body;
+	assert_int_equal(st->nbranches, 6);
+	assert_int_equal(st->branches[0]->kind, BRANCH_PATTERN);
+	assert_int_equal(st->branches[0]->body->kind, STMT_AGAIN);
+	assert_string_equal(st->branches[1]->sess->bare, "b");
+	assert_int_equal(st->branches[2]->kind, BRANCH_EOF);
+	assert_non_null(st->branches[2]->sess);
+	assert_int_equal(st->branches[3]->kind, BRANCH_TIMEOUT);
+	assert_int_equal(st->branches[4]->kind, BRANCH_IDLE);
+	assert_int_equal(st->branches[5]->kind, BRANCH_EOF);
+	parse_free(p);
+}
+
+static void
+test_expressions(void **state)
+{
+	struct ast_program	*p;
+	struct ast_expr		*e;
+
+	p = parse_ok("set x = 1 + 2 * 3 == 7 and not false\n"
+	    "check ${#a.b[0]} >= 3 \"msg\"\n"
+	    "set m = {a: [1, 2], \"b\": 30s}\n"
+	    "print \"v=${m.a[1]} $x\"\n");
+	e = p->body->e1;
+	assert_int_equal(e->kind, EXPR_AND);
+	assert_int_equal(e->a->kind, EXPR_BIN);
+	assert_int_equal(e->a->op, OP_EQ);
+	assert_int_equal(e->a->a->op, OP_ADD);
+	assert_int_equal(e->a->a->b->op, OP_MUL);
+	e = p->body->next->e1;
+	assert_int_equal(e->op, OP_GE);
+	assert_int_equal(e->a->kind, EXPR_LEN);
+	assert_int_equal(e->a->a->kind, EXPR_INDEX);
+	assert_int_equal(e->a->a->a->kind, EXPR_FIELD);
+	assert_non_null(p->body->next->e2);
+	e = p->body->next->next->e1;
+	assert_int_equal(e->kind, EXPR_MAP);
+	assert_int_equal(e->nitems, 2);
+	assert_int_equal(e->items[1]->kind, EXPR_DUR);
+	assert_int_equal(e->items[1]->i, 30000);
+	e = p->body->next->next->next->e1;
+	assert_int_equal(e->kind, EXPR_STR);
+	assert_int_equal(e->nitems, 4);
+	parse_free(p);
+}
+
+static void
+test_control(void **state)
+{
+	struct ast_program	*p;
+	struct ast_stmt		*st;
+
+	p = parse_ok("if a { } elif b { } else { }\n"
+	    "for i in range(3) { log \"$i\" }\n"
+	    "retry within 10s every 1s { }\nretry 3 { }\n"
+	    "def f(x, y) { return x + y }\nf(1, 2)\n"
+	    "step \"s\" { finally { } }\n");
+	st = p->body;
+	assert_int_equal(st->kind, STMT_IF);
+	assert_int_equal(st->alt->kind, STMT_IF);
+	assert_int_equal(st->alt->alt->kind, STMT_BLOCK);
+	st = st->next;
+	assert_int_equal(st->kind, STMT_FOR);
+	assert_string_equal(st->name, "i");
+	st = st->next;
+	assert_int_equal(st->kind, STMT_RETRY);
+	assert_null(st->e1);
+	assert_non_null(st->e2);
+	assert_non_null(st->e3);
+	st = st->next;
+	assert_non_null(st->e1);
+	st = st->next;
+	assert_int_equal(st->kind, STMT_DEF);
+	assert_non_null(ast_def_find(p, "f"));
+	assert_int_equal(ast_def_find(p, "f")->nparams, 2);
+	st = st->next;
+	assert_int_equal(st->kind, STMT_CALL);
+	assert_ptr_equal(st->e1->def, ast_def_find(p, "f"));
+	parse_free(p);
+}
+
+static void
+test_verbs(void **state)
+{
+	struct ast_program	*p;
+	struct ast_stmt		*st;
+
+	p = parse_ok("run con \"uname -r\" -> kernel timeout 5s\n"
+	    "qmp mon \"device_add\" {driver: \"e1000\"} -> r\n"
+	    "launch vm0 qemu -m 256 -nic user,hostfwd=tcp::2222-:22\n");
+	st = p->body;
+	assert_int_equal(st->kind, STMT_BUILTIN);
+	assert_string_equal(st->bi->name, "run");
+	assert_string_equal(st->name, "kernel");
+	assert_int_equal(st->nwords, 4);
+	st = st->next;
+	assert_int_equal(st->words[2]->value->kind, EXPR_MAP);
+	st = st->next;
+	assert_int_equal(st->nwords, 6);
+	assert_string_equal(st->words[5]->bare,
+	    "user,hostfwd=tcp::2222-:22");
+	parse_free(p);
+}
+
+static void
+test_errors(void **state)
+{
+	char	*err;
+
+	err = parse_err("print 1\nfrob x\n");
+	assert_string_equal(err, "t.tether:2:1: unknown statement 'frob'\n"
+	    "frob x\n^");
+	free(err);
+	err = parse_err("expect c /a(/\n");
+	assert_non_null(strstr(err, "t.tether:1:13: bad regex"));
+	free(err);
+	err = parse_err("\tset x = \"\\q\"\n");
+	assert_string_equal(err, "t.tether:1:11: unknown escape \\q (known: "
+	    "\\r \\n \\t \\e \\xHH \\\\ \\\" \\$)\n"
+	    "\tset x = \"\\q\"\n\t         ^");
+	free(err);
+	err = parse_err("again\n");
+	assert_non_null(strstr(err, "again outside an expect branch"));
+	free(err);
+	err = parse_err("return 1\n");
+	assert_non_null(strstr(err, "return outside a def"));
+	free(err);
+	err = parse_err("print f(1)\n");
+	assert_non_null(strstr(err, "unknown function f()"));
+	free(err);
+	err = parse_err("if x {\n");
+	assert_non_null(strstr(err, "1:6: this '{' is never closed"));
+	free(err);
+	err = parse_err("print 1 2\n");
+	assert_non_null(strstr(err, "expected the end of the statement"));
+	free(err);
+	err = parse_err("def f() { }\ndef f() { }\n");
+	assert_non_null(strstr(err, "f is already defined"));
+	free(err);
+}
+
+static void
+test_deep_nesting(void **state)
+{
+	char	*src, *err;
+	size_t	 i, n = 5000;
+
+	src = malloc(n * 2 + 16);
+	strcpy(src, "set x = ");
+	for (i = 0; i < n; i++)
+		strcat(src, "(");
+	err = parse_err(src);
+	assert_non_null(strstr(err, "nested too deeply"));
+	free(err);
+	free(src);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_statements),
+		cmocka_unit_test(test_expect_branches),
+		cmocka_unit_test(test_expressions),
+		cmocka_unit_test(test_control),
+		cmocka_unit_test(test_verbs),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_deep_nesting),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
