@@ -10,6 +10,7 @@
  * Each prints one line of key=value pairs, secs= first.
  */
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -35,6 +36,17 @@ floor_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Returns the CPU time (user + system) this process used, in seconds. */
+static double
+floor_cpu(void)
+{
+	struct rusage	ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static void
@@ -209,7 +221,7 @@ int
 main(int argc, char **argv)
 {
 	char		 line[64], want[64], *av[3];
-	double		 t0, t;
+	double		 t0, t, c0, c;
 	long long	 got;
 	pid_t		 pid;
 	int		 fd, i, n;
@@ -220,15 +232,19 @@ main(int argc, char **argv)
 		av[1] = argv[2];
 		av[2] = NULL;
 		t0 = floor_now();
+		c0 = floor_cpu();
 		fd = floor_spawn(av, 0, &pid);
 		got = floor_scan(fd, FLOOR_PROMPT);
 		t = floor_now() - t0;
+		c = floor_cpu() - c0;
 		floor_reap(fd, pid);
 	} else if (argc == 3 && strcmp(argv[1], "unix") == 0) {
 		t0 = floor_now();
+		c0 = floor_cpu();
 		fd = floor_connect(argv[2]);
 		got = floor_scan(fd, FLOOR_PROMPT);
 		t = floor_now() - t0;
+		c = floor_cpu() - c0;
 		close(fd);
 	} else if (argc == 3 && strcmp(argv[1], "rt-pty") == 0) {
 		n = atoi(argv[2]);
@@ -236,6 +252,7 @@ main(int argc, char **argv)
 		av[1] = NULL;
 		fd = floor_spawn(av, 1, &pid);
 		t0 = floor_now();
+		c0 = floor_cpu();
 		for (i = 0, got = 0; i < n; i++) {
 			snprintf(line, sizeof line, "%d\n", i);
 			snprintf(want, sizeof want, "%d\r\n", i);
@@ -245,6 +262,7 @@ main(int argc, char **argv)
 			got++;
 		}
 		t = floor_now() - t0;
+		c = floor_cpu() - c0;
 		floor_reap(fd, pid);
 	} else if (argc == 4 && strcmp(argv[1], "rt-unix") == 0) {
 		n = atoi(argv[2]);
@@ -253,6 +271,7 @@ main(int argc, char **argv)
 		    != 0)
 			floor_die("no prompt");
 		t0 = floor_now();
+		c0 = floor_cpu();
 		for (i = 0, got = 0; i < n; i++) {
 			snprintf(line, sizeof line, "echo %d\r", i);
 			snprintf(want, sizeof want, "%d\r\n" FLOOR_SHPROMPT, i);
@@ -262,6 +281,7 @@ main(int argc, char **argv)
 			got++;
 		}
 		t = floor_now() - t0;
+		c = floor_cpu() - c0;
 		close(fd);
 	} else {
 		fprintf(stderr, "usage: bench-floor pty SIZE FLOOD | unix PATH"
@@ -272,6 +292,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench-floor: end of file before the match\n");
 		return 1;
 	}
-	printf("secs=%.6f count=%lld maxrss_kb=%ld\n", t, got, floor_maxrss());
+	printf("secs=%.6f cpu=%.6f count=%lld maxrss_kb=%ld\n", t, c, got,
+	    floor_maxrss());
 	return 0;
 }

@@ -43,6 +43,17 @@ bench_die(struct tether_loop *loop, const char *what, int r)
 	exit(1);
 }
 
+/* Returns the CPU time (user + system) this process used, in seconds. */
+static double
+bench_cpu(void)
+{
+	struct rusage	ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 /* Returns the resident set size now, in KiB. */
 static long
 bench_rss_kb(void)
@@ -131,17 +142,18 @@ static void
 bench_flood(struct tether_loop *loop, const char *uri)
 {
 	struct tether_session	*s;
-	double			 t0;
-	double			 t;
+	double			 t0, t, c0, c;
 	uint64_t		 rx;
 
 	t0 = bench_now();
+	c0 = bench_cpu();
 	s = bench_open(loop, "flood", uri, NULL, 0);
 	bench_expect(s, BENCH_PROMPT);
 	t = bench_now() - t0;
+	c = bench_cpu() - c0;
 	rx = tether_session_rx_bytes(s);
 	tether_session_close(s);
-	printf("secs=%.6f count=%llu maxrss_kb=%ld\n", t,
+	printf("secs=%.6f cpu=%.6f count=%llu maxrss_kb=%ld\n", t, c,
 	    (unsigned long long)rx, bench_maxrss_kb());
 }
 
@@ -152,12 +164,12 @@ bench_cat(struct tether_loop *loop, int n)
 	struct tether_opt	 opts[] = { { "echo", "no" } };
 	struct tether_session	*s;
 	char			 line[32], want[32];
-	double			 t0;
-	double			 t;
+	double			 t0, t, c0, c;
 	int			 i;
 
 	s = bench_open(loop, "cat", "spawn:cat", opts, 1);
 	t0 = bench_now();
+	c0 = bench_cpu();
 	for (i = 0; i < n; i++) {
 		snprintf(line, sizeof line, "%d", i);
 		snprintf(want, sizeof want, "%d\r\n", i);
@@ -165,8 +177,10 @@ bench_cat(struct tether_loop *loop, int n)
 		bench_expect(s, want);
 	}
 	t = bench_now() - t0;
+	c = bench_cpu() - c0;
 	tether_session_close(s);
-	printf("secs=%.6f count=%d maxrss_kb=%ld\n", t, n, bench_maxrss_kb());
+	printf("secs=%.6f cpu=%.6f count=%d maxrss_kb=%ld\n", t, c, n,
+	    bench_maxrss_kb());
 }
 
 /* S3: n concurrent cat sessions, one round trip each. */
@@ -178,8 +192,7 @@ bench_many(struct tether_loop *loop, int n)
 	struct rlimit		  rl;
 	char			  name[32], line[32], want[32];
 	long			  rss0, rss1;
-	double			  t0;
-	double			  t;
+	double			  t0, t, c0, c, topen;
 	int			  i;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
@@ -190,10 +203,12 @@ bench_many(struct tether_loop *loop, int n)
 		bench_die(loop, "calloc", TETHER_ENOMEM);
 	rss0 = bench_rss_kb();
 	t0 = bench_now();
+	c0 = bench_cpu();
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof name, "cat%d", i);
 		s[i] = bench_open(loop, name, "spawn:cat", opts, 1);
 	}
+	topen = bench_now() - t0;
 	for (i = 0; i < n; i++) {
 		snprintf(line, sizeof line, "hello %d", i);
 		bench_send(s[i], line);
@@ -203,9 +218,11 @@ bench_many(struct tether_loop *loop, int n)
 		bench_expect(s[i], want);
 	}
 	t = bench_now() - t0;
+	c = bench_cpu() - c0;
 	rss1 = bench_rss_kb();
-	printf("secs=%.6f count=%d maxrss_kb=%ld per_session_kb=%.1f\n", t, n,
-	    bench_maxrss_kb(), (double)(rss1 - rss0) / n);
+	printf("secs=%.6f cpu=%.6f count=%d maxrss_kb=%ld "
+	    "per_session_kb=%.1f open_secs=%.6f\n", t, c, n, bench_maxrss_kb(),
+	    (double)(rss1 - rss0) / n, topen);
 	fflush(stdout);
 	for (i = 0; i < n; i++)
 		tether_session_close(s[i]);
@@ -219,14 +236,14 @@ bench_shell(struct tether_loop *loop, int n, const char *path)
 	struct tether_opt	 opts[] = { { "connect-within", "10s" } };
 	struct tether_session	*s;
 	char			 uri[512], line[32], want[64];
-	double			 t0;
-	double			 t;
+	double			 t0, t, c0, c;
 	int			 i;
 
 	snprintf(uri, sizeof uri, "unix:%s", path);
 	s = bench_open(loop, "sh", uri, opts, 1);
 	bench_expect(s, BENCH_SHPROMPT);
 	t0 = bench_now();
+	c0 = bench_cpu();
 	for (i = 0; i < n; i++) {
 		snprintf(line, sizeof line, "echo %d", i);
 		snprintf(want, sizeof want, "%d\r\n" BENCH_SHPROMPT, i);
@@ -234,8 +251,10 @@ bench_shell(struct tether_loop *loop, int n, const char *path)
 		bench_expect(s, want);
 	}
 	t = bench_now() - t0;
+	c = bench_cpu() - c0;
 	tether_session_close(s);
-	printf("secs=%.6f count=%d maxrss_kb=%ld\n", t, n, bench_maxrss_kb());
+	printf("secs=%.6f cpu=%.6f count=%d maxrss_kb=%ld\n", t, c, n,
+	    bench_maxrss_kb());
 }
 
 static void

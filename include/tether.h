@@ -85,6 +85,8 @@ int		 tether_loop_once(struct tether_loop *, int64_t deadline_ms);
 void		 tether_loop_interrupt(struct tether_loop *);
 /* Returns nonzero when the interrupt flag is raised. */
 int		 tether_loop_interrupted(struct tether_loop *);
+/* Lowers the interrupt flag (an interactive prompt goes on after ^C). */
+void		 tether_loop_clear_interrupt(struct tether_loop *);
 /* Returns the detail message of the last failure ("" when none). */
 const char	*tether_loop_errmsg(struct tether_loop *);
 /* Sets the detail message of the last failure; returns r. */

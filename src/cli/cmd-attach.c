@@ -664,8 +664,9 @@ att_send(struct att *a, struct aw *w, int n)
 	struct tether_session	*s;
 	struct buf		 b;
 	int64_t			 pace = 0, deadline;
-	int			 i = 1, r, line = strcmp(w[0].s, "sendline") == 0;
+	int			 i = 1, r, line;
 
+	line = strcmp(w[0].s, "sendline") == 0;
 	if (att_pace(w, n, &i, &pace) != 0)
 		return;
 	if ((s = att_target(a, w, n, &i, 1)) == NULL) {

@@ -193,7 +193,7 @@ repl_run(struct repl *r, const char *text, size_t len)
 	buf_init(&src, 0);
 	/* Earlier defs go after the entry: line numbers stay right. */
 	if (buf_append(&src, text, len) != 0 || buf_putc(&src, '\n') != 0 ||
-	    buf_append(&src, r->defs.data, r->defs.len) != 0)
+	    buf_puts(&src, buf_str(&r->defs)) != 0)
 		goto out;
 	if (parse_text(REPL_NAME, src.data, src.len, &prog, &err) != 0) {
 		/* A bare expression: print its value. */
@@ -201,7 +201,7 @@ repl_run(struct repl *r, const char *text, size_t len)
 		if (buf_puts(&src, "print ") != 0 ||
 		    buf_append(&src, text, len) != 0 ||
 		    buf_putc(&src, '\n') != 0 ||
-		    buf_append(&src, r->defs.data, r->defs.len) != 0)
+		    buf_puts(&src, buf_str(&r->defs)) != 0)
 			goto out;
 		if (parse_text(REPL_NAME, src.data, src.len, &prog,
 		    &err2) != 0) {

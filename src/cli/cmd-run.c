@@ -104,6 +104,14 @@ read_var_file(struct run_var **vars, size_t *n, const char *path)
 			;
 		if (*p == '\0' || *p == '#')
 			continue;
+		/* NAME='value' and NAME="value", as shell env files have */
+		if ((where = strchr(p, '=')) != NULL &&
+		    (len = strlen(where + 1)) >= 2 &&
+		    (where[1] == '\'' || where[1] == '"') &&
+		    where[len] == where[1]) {
+			where[len] = '\0';
+			memmove(where + 1, where + 2, len - 1);
+		}
 		where = xasprintf("%s:%d", path, lineno);
 		r = add_var(vars, n, p, where);
 		free(where);
@@ -113,6 +121,13 @@ read_var_file(struct run_var **vars, size_t *n, const char *path)
 	free(line);
 	fclose(f);
 	return r;
+}
+
+/* interact NAME in a playbook: the terminal until the escape key. */
+static int
+run_interact(struct tether_session *s)
+{
+	return cli_interact(s, -1);
 }
 
 int
@@ -200,6 +215,7 @@ cmd_run(int argc, char **argv)
 	rep = report_new(&ro);
 	ip = interp_new(prog, loop, rep);
 	ip->log_dir = log_dir;
+	ip->interact = run_interact;
 	for (i = 0; i < nvars; i++)
 		interp_setvar(ip, vars[i].name, value_strz(vars[i].value));
 
@@ -214,6 +230,11 @@ cmd_run(int argc, char **argv)
 	ip->signo = &run_signo;
 	status = interp_run(ip);
 
+	/* A VM the playbook did not tear down: poweroff, quit, signals. */
+	tether_loop_clear_interrupt(loop);
+	if (tether_vm_teardown_all(loop, tether_now_ms() + 20000) != 0)
+		cli_error("teardown of a launched VM failed: %s",
+		    tether_loop_errmsg(loop));
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	run_loop = NULL;

@@ -311,7 +311,8 @@ ia_free(struct interact *ia)
 	loop_watch_del(ia->in_w);
 	loop_watch_del(ia->sig_w);
 	buf_free(&ia->held);
-	explicit_bzero(ia->keys.data, ia->keys.len);
+	if (ia->keys.data != NULL)
+		explicit_bzero(ia->keys.data, ia->keys.len);
 	buf_free(&ia->keys);
 	free(ia->line);
 	if (ia->hist != NULL)
@@ -734,8 +735,8 @@ ia_check_eof(struct interact *ia)
 			if (tether_session_pid(is->s) != -1 &&
 			    tether_session_wait(is->s, tether_now_ms() + 1000,
 			    &st) == 0)
-				ia_notice(ia, "%s: program exited with status %d",
-				    tether_session_name(is->s), st);
+				ia_notice(ia, "%s: program exited with "
+				    "status %d", tether_session_name(is->s), st);
 			else
 				ia_notice(ia, "%s: connection closed",
 				    tether_session_name(is->s));

@@ -401,7 +401,8 @@ report_junit(struct report *r, int64_t total)
 		}
 		fprintf(f, ">\n");
 		if (r->steps[i].status == 2)
-			fprintf(f, "      <skipped message=\"not reached\"/>\n");
+			fprintf(f, "      <skipped "
+			    "message=\"not reached\"/>\n");
 		else {
 			fprintf(f, "      <failure message=\"");
 			xml_escape(f, r->steps[i].msg != NULL ?

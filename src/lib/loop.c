@@ -113,6 +113,17 @@ tether_loop_interrupted(struct tether_loop *loop)
 	return loop->interrupted;
 }
 
+void
+tether_loop_clear_interrupt(struct tether_loop *loop)
+{
+	uint64_t	cnt;
+
+	loop->interrupted = 0;
+	if (read(loop->evfd, &cnt, sizeof cnt) == -1) {
+		/* Not signalled: nothing to drain. */
+	}
+}
+
 const char *
 tether_loop_errmsg(struct tether_loop *loop)
 {

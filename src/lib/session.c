@@ -364,7 +364,7 @@ session_handle(struct tether_session *s, int revents)
 	}
 	if (s->state != SESSION_OPEN)
 		return;
-	if (revents & POLLOUT)
+	if ((revents & POLLOUT) || s->outq.len > 0)
 		session_write_out(s);
 	if (revents & (POLLIN | POLLHUP | POLLERR))
 		session_read(s);
@@ -379,6 +379,8 @@ session_wake(struct tether_session *s, int64_t now)
 	if (s->state != SESSION_CONNECTING) {
 		if (r < 0 && r != TETHER_EAGAIN)
 			session_fail(s, r);
+		else if (s->state == SESSION_OPEN)
+			session_read(s);	/* data may wait inside (ssh) */
 		return;
 	}
 	if (r == 0)
@@ -395,7 +397,7 @@ session_events(struct tether_session *s)
 	int	ev;
 
 	ev = transport_events(s->t);
-	if (s->outq.len > 0)
+	if (s->outq.len > 0 && !s->t->own_events)
 		ev |= POLLOUT;
 	return ev;
 }

@@ -181,8 +181,12 @@ ssh_lost(struct transport *t, const char *doing)
 		return tether_loop_seterr(t->loop, TETHER_EOF,
 		    "ssh %s: connection closed by the server while %s: %s",
 		    s->desc, doing, s->disconnect);
+	if (ssh_lasterr(s) == LIBSSH2_ERROR_SOCKET_DISCONNECT)
+		return tether_loop_seterr(t->loop, TETHER_EOF,
+		    "ssh %s: connection closed by the server while %s",
+		    s->desc, doing);
 	return tether_loop_seterr(t->loop, TETHER_EOF,
-	    "ssh %s: connection lost while %s: %s", s->desc, doing,
+	    "ssh %s: connection lost while %s (%s)", s->desc, doing,
 	    ssh_liberr(s));
 }
 
@@ -1321,6 +1325,7 @@ ssh_open(struct transport *t, struct transport_args *a)
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return TETHER_ENOMEM;
 	t->priv = s;
+	t->own_events = 1;	/* a full window is not a writable socket */
 	s->t = t;
 	s->state = SSH_ST_DONE;
 	buf_init(&s->tried, 4096);
@@ -1625,6 +1630,17 @@ ssh_wait(struct transport *t, int64_t deadline, int *status)
 	}
 }
 
+/* Shuts the socket down: libssh2's sends fail from now on. */
+static void
+ssh_shutdown(struct transport *t)
+{
+	struct ssh	*s = t->priv;
+
+	s->lost = 1;
+	if (t->fd != -1)
+		(void)shutdown(t->fd, SHUT_RDWR);
+}
+
 /* Says goodbye within SSH_CLOSE_MS: libssh2 blocks with a timeout. */
 static void
 ssh_close(struct transport *t)
@@ -1637,17 +1653,25 @@ ssh_close(struct transport *t)
 	if (s->session != NULL) {
 		libssh2_session_set_timeout(s->session, SSH_CLOSE_MS);
 		libssh2_session_set_blocking(s->session, 1);
-		if (s->channel != NULL && !s->lost) {
-			libssh2_channel_close(s->channel);
-			libssh2_channel_free(s->channel);
+		/*
+		 * libssh2 frees nothing while a send would block: when the
+		 * server is gone or does not answer, make every send fail.
+		 */
+		if (s->lost || !s->handshaken)
+			ssh_shutdown(t);
+		if (s->channel != NULL) {
+			if (!s->lost && libssh2_channel_close(s->channel) != 0)
+				ssh_shutdown(t);
+			(void)libssh2_channel_free(s->channel);
+			s->channel = NULL;
 		}
-		s->channel = NULL;
 		if (s->agent_h != NULL) {
 			libssh2_agent_disconnect(s->agent_h);
 			libssh2_agent_free(s->agent_h);
 		}
-		if (!s->lost && s->handshaken)
-			libssh2_session_disconnect(s->session, "closed");
+		if (!s->lost && s->handshaken &&
+		    libssh2_session_disconnect(s->session, "closed") != 0)
+			ssh_shutdown(t);
 		libssh2_session_free(s->session);
 	}
 	if (t->fd != -1)

@@ -63,6 +63,8 @@ struct transport {
 	int			 fd;	/* file descriptor to poll, -1 none */
 	int64_t			 wake_at; /* call connect then, -1: never */
 	pid_t			 pid;	/* program's pid, -1 none */
+	int			 own_events; /* events() covers queued
+						output: no POLLOUT added */
 	void			*priv;
 };
 

@@ -42,7 +42,7 @@ enum ast_expr_kind {
 	EXPR_LEN,		/* #a */
 	EXPR_NEG,		/* -a */
 	EXPR_NOT,		/* not a */
-	EXPR_BIN,		/* a op b: op is one of + - * / % == != < <= > >= */
+	EXPR_BIN,		/* a op b, op: + - * / % == != < <= > >= */
 	EXPR_AND,		/* a and b */
 	EXPR_OR,		/* a or b */
 	EXPR_MATCH,		/* a =~ b */
@@ -99,7 +99,7 @@ struct ast_branch {
 	enum ast_branch_kind	 kind;
 	struct ast_loc		 loc;
 	struct ast_word		*sess;	/* NULL: the expect's own session */
-	struct ast_word		*pat;	/* pattern; duration for timeout, idle */
+	struct ast_word		*pat;	/* pattern; timeout, idle: duration */
 	struct ast_stmt		*body;
 };
 
@@ -107,7 +107,7 @@ enum ast_stmt_kind {
 	STMT_OPEN,		/* open sess words... */
 	STMT_CLOSE,		/* close sess */
 	STMT_SEND,		/* send sess e1; flags SEND_*; e2 pace */
-	STMT_EXPECT,		/* expect [sess] branches; e1 timeout (simple) */
+	STMT_EXPECT,		/* expect [sess] branches; e1: timeout */
 	STMT_AGAIN,
 	STMT_TIMEOUT,		/* timeout e1 */
 	STMT_WATCH,		/* watch sess branches[0] */
@@ -115,7 +115,7 @@ enum ast_stmt_kind {
 	STMT_SET,		/* set name = e1 */
 	STMT_IF,		/* if e1 body [else alt] (elif: alt is an IF) */
 	STMT_FOR,		/* for name in e1 body */
-	STMT_RETRY,		/* retry e1 (count) | within e2; every e3; body */
+	STMT_RETRY,		/* retry e1 | within e2; every e3; body */
 	STMT_CALL,		/* e1 (an EXPR_CALL) */
 	STMT_RETURN,		/* return [e1] */
 	STMT_BLOCK,		/* body (an included file) */

@@ -11,14 +11,6 @@
 int	builtin_login(struct builtin_call *);
 int	builtin_run(struct builtin_call *);
 
-/*
- * Until login.c is in libtether these are weak, so that tether links and
- * the verbs fail with "not available"; Makefile.am passes -u for both so
- * that the archive member is pulled in as soon as it exists.
- */
-#pragma weak tether_login
-#pragma weak tether_run
-
 /* login NAME user=U password=P [prompt=RE] [login-prompt=RE]
  *       [password-prompt=RE] [timeout=DUR] */
 int
@@ -51,8 +43,6 @@ builtin_login(struct builtin_call *c)
 		return builtin_fail(c, TETHER_EFAIL, "user= is required");
 	if (o.password != NULL)
 		builtin_secret(c, s, o.password);
-	if (tether_login == NULL)
-		return builtin_unavailable(c);
 	r = tether_login(s, &o, builtin_deadline(c, ms));
 	if (r != 0)
 		return builtin_fail_lib(c, r, s, NULL);
@@ -78,8 +68,6 @@ builtin_run(struct builtin_call *c)
 		return builtin_fail(c, TETHER_EFAIL, "missing command");
 	if (builtin_finish(c) != 0)
 		return -1;
-	if (tether_run == NULL)
-		return builtin_unavailable(c);
 	r = tether_run(s, builtin_str(cmd), builtin_deadline(c, ms), &out,
 	    &status);
 	if (r != 0) {

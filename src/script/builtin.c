@@ -21,22 +21,41 @@ int	builtin_hmp(struct builtin_call *);
 int	builtin_qmp(struct builtin_call *);
 int	builtin_qmp_event(struct builtin_call *);
 
+/* builtin-vm.c: the VM life cycle */
+int	builtin_launch(struct builtin_call *);
+int	builtin_teardown(struct builtin_call *);
+int	builtin_wait_net(struct builtin_call *);
+int	builtin_wait_port(struct builtin_call *);
+
+/* interact NAME: hands the terminal over through the interpreter's hook. */
+static int
+builtin_interact(struct builtin_call *c)
+{
+	struct tether_session	*s;
+	int			 r;
+
+	if (builtin_session(c, builtin_next(c), &s) != 0 ||
+	    builtin_finish(c) != 0)
+		return -1;
+	if (c->ip->interact == NULL)
+		return builtin_unavailable(c);
+	if ((r = c->ip->interact(s)) != 0)
+		return builtin_fail_lib(c, r, s, NULL);
+	return 0;
+}
+
 static const char *const launch_opens[] = {
 	".console", ".monitor", ".qmp", NULL
 };
 static const char *const teardown_keys[] = { "console", "monitor", NULL };
 
-/*
- * One line per verb.  The VM lifecycle verbs (launch, teardown, wait-net,
- * wait-port) and interact are parsed and linted now; their function is
- * builtin_unavailable until the library work that backs them lands:
- * replace it with the real one.
- */
+/* One line per verb, sorted. */
 static const struct builtin builtins[] = {
 	{ "hmp", builtin_hmp, "hmp NAME \"COMMAND\" [-> VAR] [timeout DUR]",
 	    0, NULL, NULL },
-	{ "interact", builtin_unavailable, "interact NAME", 0, NULL, NULL },
-	{ "launch", builtin_unavailable, "launch NAME QEMU-ARGV...", -1,
+	{ "interact", builtin_interact, "interact NAME", 0, NULL, NULL },
+	{ "launch", builtin_launch, "launch NAME [serial=unix|telnet] "
+	    "[within=DUR] QEMU-ARGV... [-> VAR]", -1,
 	    launch_opens, NULL },
 	{ "login", builtin_login, "login NAME user=U password=P [prompt=RE] "
 	    "[login-prompt=RE] [password-prompt=RE] [timeout=DUR]", 0, NULL,
@@ -47,13 +66,13 @@ static const struct builtin builtins[] = {
 	    "[within DUR] [-> VAR]", 0, NULL, NULL },
 	{ "run", builtin_run, "run NAME \"COMMAND\" [-> VAR] [timeout DUR]",
 	    0, NULL, NULL },
-	{ "teardown", builtin_unavailable, "teardown NAME [within DUR] | "
+	{ "teardown", builtin_teardown, "teardown NAME [within DUR] | "
 	    "teardown console=S monitor=S pidfile=PATH [within DUR]", -1,
 	    NULL, teardown_keys },
-	{ "wait-net", builtin_unavailable, "wait-net NAME [iface=IF] "
+	{ "wait-net", builtin_wait_net, "wait-net NAME [iface=IF] "
 	    "[match=RE] [within DUR] [dhcp=auto|no]", 0, NULL, NULL },
-	{ "wait-port", builtin_unavailable, "wait-port HOST:PORT "
-	    "[within DUR]", -1, NULL, NULL },
+	{ "wait-port", builtin_wait_port, "wait-port HOST:PORT "
+	    "[banner=RE] [within DUR]", -1, NULL, NULL },
 	{ NULL, NULL, NULL, -1, NULL, NULL },
 };
 
@@ -111,7 +130,8 @@ builtin_keyword(struct builtin_call *c, const char *kw)
 
 	for (i = 0; i + 1 < c->nargs; i++) {
 		if (!c->args[i].used && c->args[i].key == NULL &&
-		    c->args[i].bare != NULL && strcmp(c->args[i].bare, kw) == 0 &&
+		    c->args[i].bare != NULL &&
+		    strcmp(c->args[i].bare, kw) == 0 &&
 		    !c->args[i + 1].used && c->args[i + 1].key == NULL) {
 			c->args[i].used = 1;
 			c->args[i + 1].used = 1;

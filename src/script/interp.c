@@ -26,12 +26,6 @@
 #define WATCH_ID_BASE		100000
 #define REDACTED		"********"
 
-/*
- * Clears the loop's interrupt flag so that finally blocks can wait.
- * Weak: until the core has it, finally blocks after a signal cannot wait.
- */
-void	tether_loop_clear_interrupt(struct tether_loop *) __attribute__((weak));
-
 static int	exec_block(struct interp *, const struct ast_stmt *);
 
 struct interp *
@@ -1155,7 +1149,8 @@ run_set(struct interp *ip, struct tether_expect *set, int64_t deadline,
 		if (slice > deadline)
 			slice = deadline;
 		r = tether_expect_run(set, slice, m);
-		if (r != 0 || tether_match_outcome(*m) != TETHER_MATCH_TIMEOUT ||
+		if (r != 0 ||
+		    tether_match_outcome(*m) != TETHER_MATCH_TIMEOUT ||
 		    tether_now_ms() >= deadline)
 			break;
 		tether_match_free(*m);
@@ -1189,7 +1184,8 @@ exec_expect(struct interp *ip, const struct ast_stmt *st)
 	if (s0 != NULL)
 		sesslist_add(&sl, s0);
 	if ((set = tether_expect_new(ip->loop)) == NULL)
-		return interp_fail(ip, &st->loc, TETHER_ENOMEM, "out of memory");
+		return interp_fail(ip, &st->loc, TETHER_ENOMEM,
+		    "out of memory");
 	for (i = 0; i < st->nbranches; i++) {
 		b = st->branches[i];
 		s = s0;
@@ -1266,8 +1262,8 @@ exec_expect(struct interp *ip, const struct ast_stmt *st)
 		m = NULL;
 		r = run_set(ip, set, deadline, has_idle, desc, &m);
 		if (r == TETHER_EINTR) {
-			interp_fail(ip, &st->loc, r, "interrupted while waiting "
-			    "for %s", desc != NULL ? desc : "output");
+			interp_fail(ip, &st->loc, r, "interrupted while "
+			    "waiting for %s", desc != NULL ? desc : "output");
 			goto out;
 		}
 		if (r != 0) {
@@ -1778,8 +1774,9 @@ interp_run(struct interp *ip)
 		report_failure(ip->rep, first.msg, first.tail);
 		skip_steps(ip, top->next, &started);
 	}
-	if (ip->finally != NULL && tether_loop_interrupted(ip->loop) &&
-	    tether_loop_clear_interrupt != NULL)
+	/* Lower the flag so that finally blocks can wait; a second signal
+	 * raises it again and interrupts them too. */
+	if (ip->finally != NULL && tether_loop_interrupted(ip->loop))
 		tether_loop_clear_interrupt(ip->loop);
 	ip->in_finally = 1;
 	while ((f = ip->finally) != NULL) {

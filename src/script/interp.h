@@ -70,6 +70,8 @@ struct interp {
 	char			*step;		/* current step name */
 	volatile sig_atomic_t	*signo;	/* the signal received, or 0 */
 	int			 in_finally;
+	/* interact NAME: hands the terminal over (set by tether run) */
+	int			(*interact)(struct tether_session *);
 };
 
 /* Returns a new interpreter for prog on loop. */

@@ -247,7 +247,8 @@ lex_regex(struct lexer *lx, struct token *t)
 			lex_advance(lx, p - lx->p);
 			t->line = lx->line;
 			t->col = lx->col;
-			return lex_error(t, "unknown regex flag (use i, m, s, x)");
+			return lex_error(t,
+			    "unknown regex flag (use i, m, s, x)");
 		}
 		p++;
 	}

@@ -28,7 +28,7 @@ enum tok {
 	T_VAR,		/* $name or $0..$9: text is the name */
 	T_DOLLARBRACE,	/* ${ */
 	T_WORD,		/* word mode: bare text */
-	T_OPTKEY,	/* word mode: KEY= at the start of a word; text is KEY */
+	T_OPTKEY,	/* word mode: KEY= starting a word; text is KEY */
 };
 
 enum lex_mode {

@@ -57,7 +57,8 @@ name_add(struct name **list, const char *name, const struct ast_loc *loc)
 	n = xcalloc(1, sizeof *n);
 	n->name = name;
 	n->loc = *loc;
-	n->next = *list;
+	while (*list != NULL)		/* keep source order for messages */
+		list = &(*list)->next;
 	*list = n;
 }
 

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Playbook tests: runs every tests/script/NAME.tether with tether(1) and
 # compares the exit status ("# exit: N", default 0), stdout (NAME.stdout)
-# and stderr (NAME.stderr) with what is expected, after replacing timings
-# by T.  Other header lines:
+# and stderr (NAME.stderr; a missing file means no output at all) with
+# what is expected, after replacing timings by T.  Other header lines:
 #   # command: check          run `tether check` instead of `tether run`
 #   # args: ...               more arguments ($WORK is a scratch directory)
 #   # junit: FILE             also compare $WORK/junit.xml (normalised) with
@@ -10,6 +10,8 @@
 #   # signal: INT             send SIGINT once $WORK/ready exists
 #   # needs: socat            a real peer: socat serving a shell on the unix
 #                             socket $WORK/shell.sock
+#   # needs: qemu             a real QEMU, paused, no guest: its monitor on
+#                             $WORK/mon.sock and QMP on $WORK/qmp.sock
 # TETHER_UPDATE=1 rewrites the expected files from the actual output.
 # Usage: run.sh [NAME...]; exit 0 pass, 1 fail, 77 skip.
 
@@ -19,11 +21,13 @@ dir=$TETHER_SRCDIR/tests/script
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tether-script.XXXXXX")
 export WORK
 socat_pid=
+qemu_pid=
 tether_pid=
 
 cleanup() {
 	[ -n "$tether_pid" ] && kill "$tether_pid" 2>/dev/null
 	[ -n "$socat_pid" ] && kill "$socat_pid" 2>/dev/null
+	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -40,15 +44,16 @@ normalise() {
 	    -e "s|$WORK|WORK|g"
 }
 
-compare() {	# compare WANTFILE GOTFILE WHAT
+compare() {	# compare WANTFILE GOTFILE WHAT; no WANTFILE: must be empty
 	if [ "${TETHER_UPDATE:-}" = 1 ]; then
-		cp "$2" "$1"
+		if [ -s "$2" ]; then cp "$2" "$1"; else rm -f "$1"; fi
 		return 0
 	fi
-	[ -f "$1" ] || return 0
-	if ! cmp -s "$1" "$2"; then
+	want_file=$1
+	[ -f "$1" ] || want_file=/dev/null
+	if ! cmp -s "$want_file" "$2"; then
 		echo "FAIL $name: $3 differs:"
-		diff -u "$1" "$2" | sed 's/^/    /'
+		diff -u "$want_file" "$2" | sed 's/^/    /'
 		return 1
 	fi
 	return 0
@@ -60,6 +65,16 @@ start_socat() {
 	socat "UNIX-LISTEN:$WORK/shell.sock,fork" \
 	    "EXEC:/bin/sh,pty,stderr,setsid,sane" 2>/dev/null &
 	socat_pid=$!
+	return 0
+}
+
+start_qemu() {
+	[ -n "$qemu_pid" ] && return 0
+	command -v qemu-system-x86_64 >/dev/null 2>&1 || return 1
+	qemu-system-x86_64 -S -display none -nodefaults -machine none \
+	    -monitor "unix:$WORK/mon.sock,server=on,wait=off" \
+	    -qmp "unix:$WORK/qmp.sock,server=on,wait=off" 2>"$WORK/qemu.err" &
+	qemu_pid=$!
 	return 0
 }
 
@@ -81,6 +96,11 @@ for t in $tests; do
 	needs=$(sed -n 's/^# needs: //p' "$t")
 	if [ "$needs" = socat ] && ! start_socat; then
 		echo "SKIP $name: socat not installed"
+		skip=$((skip + 1))
+		continue
+	fi
+	if [ "$needs" = qemu ] && ! start_qemu; then
+		echo "SKIP $name: qemu-system-x86_64 not installed"
 		skip=$((skip + 1))
 		continue
 	fi
@@ -131,6 +151,19 @@ for t in $tests; do
 		fail=$((fail + 1))
 	fi
 done
+# Every shipped example must pass `tether check`.
+if [ $# -eq 0 ]; then
+	for t in "$TETHER_SRCDIR"/examples/*.tether; do
+		[ -f "$t" ] || continue
+		if "$TETHER" check "$t" >"$WORK/err" 2>&1; then
+			pass=$((pass + 1))
+		else
+			echo "FAIL tether check $t:"
+			sed 's/^/    /' "$WORK/err"
+			fail=$((fail + 1))
+		fi
+	done
+fi
 echo "script tests: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ] || exit 1
 [ $pass -gt 0 ] || exit 77

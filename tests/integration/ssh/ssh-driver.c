@@ -22,8 +22,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: ssh-driver [-v] [-t SECONDS] URI [KEY=VALUE]... "
 	    "[-- STEP...]\n"
-	    "steps: send:TEXT sendline:TEXT expect:REGEX eof status:N\n"
-	    "       touch:FILE winsize:ROWSxCOLS run:MS\n");
+	    "steps: send:TEXT sendline:TEXT sendfile:PATH expect:REGEX eof\n"
+	    "       status:N touch:FILE winsize:ROWSxCOLS run:MS\n");
 }
 
 /* Echoes what the session receives to stderr (-v). */
@@ -80,6 +80,23 @@ driver_fail(struct tether_session *s, const char *step, int r)
 	return tether_exit_code(r);
 }
 
+/* Sends the contents of a file.  Returns 0 or a TETHER_E* code. */
+static int
+driver_sendfile(struct tether_session *s, const char *path, int64_t deadline)
+{
+	char	buf[65536];
+	ssize_t	n;
+	int	fd, r = 0;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return tether_loop_seterr(tether_session_loop(s), TETHER_EIO,
+		    "%s: %s", path, strerror(errno));
+	while (r == 0 && (n = read(fd, buf, sizeof buf)) > 0)
+		r = tether_session_send(s, buf, (size_t)n, 0, deadline);
+	close(fd);
+	return r;
+}
+
 /* Runs one step.  Returns 0 or an exit status. */
 static int
 driver_step(struct tether_session *s, char *step, int64_t timeout)
@@ -98,6 +115,8 @@ driver_step(struct tether_session *s, char *step, int64_t timeout)
 	} else if (strcmp(step, "sendline") == 0 && arg != NULL) {
 		driver_unescape(arg);
 		r = tether_session_sendline(s, arg, 0, deadline);
+	} else if (strcmp(step, "sendfile") == 0 && arg != NULL) {
+		r = driver_sendfile(s, arg, deadline);
 	} else if (strcmp(step, "expect") == 0 && arg != NULL) {
 		r = tether_expect_one(s, arg, deadline, &m);
 		if (r == 0 && verbose)
