@@ -12,6 +12,7 @@
 
 #define MATCH_JIT_STACK	(1024 * 1024)
 #define MATCH_LIMIT	10000000
+#define MATCH_JIT_AFTER	(64 * 1024)	/* bytes scanned before JIT */
 
 static pcre2_match_context	*match_ctx;
 static pcre2_jit_stack		*match_jit_stack;
@@ -61,8 +62,6 @@ matcher_init(struct matcher *m, const char *re, size_t len, int flags,
 		matcher_free(m);
 		return TETHER_EINVAL;
 	}
-	pcre2_jit_compile(m->code, PCRE2_JIT_COMPLETE |
-	    PCRE2_JIT_PARTIAL_SOFT);
 	m->md = pcre2_match_data_create_from_pattern(m->code, NULL);
 	if (m->md == NULL || matcher_context() == NULL) {
 		matcher_free(m);
@@ -97,6 +96,16 @@ matcher_scan(struct matcher *m, const char *subj, size_t len, uint64_t base,
 	from = (size_t)(m->scan - base);
 	if (from > len)
 		from = len;
+	/*
+	 * JIT compiling costs ~7 us per pattern, more than a prompt round
+	 * trip's worth of interpreted matching: compile only once this
+	 * matcher has seen real volume.  Every match is PARTIAL_SOFT.
+	 */
+	m->scanned += len - from;
+	if (!m->jit && m->scanned > MATCH_JIT_AFTER) {
+		pcre2_jit_compile(m->code, PCRE2_JIT_PARTIAL_SOFT);
+		m->jit = 1;
+	}
 	rc = pcre2_match(m->code, (PCRE2_SPTR)subj, len, from,
 	    PCRE2_PARTIAL_SOFT, m->md, match_ctx);
 	ov = pcre2_get_ovector_pointer(m->md);

@@ -19,6 +19,8 @@ struct matcher {
 	pcre2_code		*code;
 	pcre2_match_data	*md;
 	uint64_t		 scan;		/* absolute resume offset */
+	uint64_t		 scanned;	/* bytes given to pcre2_match */
+	int			 jit;		/* JIT-compiled yet */
 	char			*source;	/* for messages */
 };
 

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,38 +95,51 @@ out:
 	return r;
 }
 
-static void
-pty_child(const char *slave, char **argv, struct winsize *ws, int noecho,
-    int errfd)
+/*
+ * Prepares the slave side from here (window size, echo) so the child
+ * needs no code of ours: posix_spawn (vfork-like) is much cheaper than
+ * fork with many sessions open, and reports an exec failure itself.
+ */
+static int
+pty_spawn(struct transport *t, int m, char **argv, struct winsize *ws,
+    int noecho, pid_t *pid)
 {
-	struct termios	tio;
-	sigset_t	set;
-	int		fd, e, i;
+	posix_spawn_file_actions_t	 fa;
+	posix_spawnattr_t		 attr;
+	struct termios			 tio;
+	sigset_t			 all, none;
+	char				 slave[128];
+	int				 sfd = -1, e, r = 0;
 
-	setsid();
-	if ((fd = open(slave, O_RDWR)) == -1)
-		goto fail;
-	ioctl(fd, TIOCSCTTY, 0);
-	ioctl(fd, TIOCSWINSZ, ws);
-	if (noecho && tcgetattr(fd, &tio) == 0) {
+	if (ptsname_r(m, slave, sizeof slave) != 0 ||
+	    (sfd = open(slave, O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1)
+		return tether_loop_seterr(t->loop, TETHER_ESPAWN, "pty: %s",
+		    strerror(errno));
+	ioctl(sfd, TIOCSWINSZ, ws);
+	if (noecho && tcgetattr(sfd, &tio) == 0) {
 		tio.c_lflag &= ~(ECHO | ECHONL);
-		tcsetattr(fd, TCSANOW, &tio);
+		tcsetattr(sfd, TCSANOW, &tio);
 	}
-	dup2(fd, 0);
-	dup2(fd, 1);
-	dup2(fd, 2);
-	if (fd > 2)
-		close(fd);
-	for (i = 1; i < NSIG; i++)
-		signal(i, SIG_DFL);
-	sigemptyset(&set);
-	sigprocmask(SIG_SETMASK, &set, NULL);
-	execvp(argv[0], argv);
-fail:
-	e = errno;
-	if (write(errfd, &e, sizeof e) == -1)
-		_exit(127);
-	_exit(127);
+	sigfillset(&all);
+	sigemptyset(&none);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&attr);
+	/* A session leader opening the tty acquires it as controlling. */
+	posix_spawn_file_actions_addopen(&fa, 0, slave, O_RDWR, 0);
+	posix_spawn_file_actions_adddup2(&fa, 0, 1);
+	posix_spawn_file_actions_adddup2(&fa, 0, 2);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	e = posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
+	if (e != 0)
+		r = tether_loop_seterr(t->loop, TETHER_ESPAWN,
+		    "cannot run %s: %s", argv[0], strerror(e));
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	close(sfd);
+	return r;
 }
 
 static int
@@ -133,10 +147,9 @@ pty_open(struct transport *t, struct transport_args *a)
 {
 	struct pty	*p;
 	struct winsize	 ws;
-	char		**argv = NULL, slave[128];
+	char		**argv = NULL;
 	const char	*echo;
-	int		 r, m = -1, ep[2] = { -1, -1 }, e, noecho = 0, i;
-	ssize_t		 n;
+	int		 r, m = -1, noecho = 0, i;
 	pid_t		 pid;
 
 	if ((p = calloc(1, sizeof *p)) == NULL)
@@ -161,44 +174,21 @@ pty_open(struct transport *t, struct transport_args *a)
 	ws.ws_row = a->rows > 0 ? a->rows : 24;
 	ws.ws_col = a->cols > 0 ? a->cols : 80;
 	if ((m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1 ||
-	    grantpt(m) == -1 || unlockpt(m) == -1 ||
-	    ptsname_r(m, slave, sizeof slave) != 0 ||
-	    pipe2(ep, O_CLOEXEC) == -1) {
+	    grantpt(m) == -1 || unlockpt(m) == -1) {
 		r = tether_loop_seterr(t->loop, TETHER_ESPAWN, "pty: %s",
 		    strerror(errno));
 		goto out;
 	}
-	if ((pid = fork()) == -1) {
-		r = tether_loop_seterr(t->loop, TETHER_ESPAWN, "fork: %s",
-		    strerror(errno));
+	if ((r = pty_spawn(t, m, argv, &ws, noecho, &pid)) != 0)
 		goto out;
-	}
-	if (pid == 0)
-		pty_child(slave, argv, &ws, noecho, ep[1]);
-	close(ep[1]);
-	ep[1] = -1;
 	t->pid = pid;
 	p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	/* The pipe closes on exec; bytes on it mean exec failed. */
-	do {
-		n = read(ep[0], &e, sizeof e);
-	} while (n == -1 && errno == EINTR);
-	if (n == (ssize_t)sizeof e) {
-		r = tether_loop_seterr(t->loop, TETHER_ESPAWN,
-		    "cannot run %s: %s", argv[0], strerror(e));
-		goto out;
-	}
 	fcntl(m, F_SETFL, fcntl(m, F_GETFL) | O_NONBLOCK);
 	t->fd = m;
 	m = -1;
-	r = 0;
 out:
 	if (m != -1)
 		close(m);
-	if (ep[0] != -1)
-		close(ep[0]);
-	if (ep[1] != -1)
-		close(ep[1]);
 	if (argv != NULL) {
 		for (i = 0; argv[i] != NULL; i++)
 			free(argv[i]);
