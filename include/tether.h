@@ -160,9 +160,9 @@ int		 tether_session_eof(struct tether_session *);
 /* Returns the program's pid for spawn: sessions, else -1. */
 pid_t		 tether_session_pid(struct tether_session *);
 /*
- * Waits until a spawn: program has exited and returns its exit status
- * (128+signal when killed) in *status.  Returns 0, TETHER_ETIMEDOUT or
- * TETHER_ENOTSUP.
+ * Waits until a spawn: program (or an ssh exec=yes command) has exited
+ * and returns its exit status (128+signal when killed) in *status.
+ * Returns 0, TETHER_ETIMEDOUT, TETHER_EOF or TETHER_ENOTSUP.
  */
 int		 tether_session_wait(struct tether_session *,
 		     int64_t deadline_ms, int *status);

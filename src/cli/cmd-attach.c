@@ -1318,7 +1318,8 @@ cmd_attach(int argc, char **argv)
 		}
 		if (strcmp(argv[k], "--help") == 0) {
 			printf("usage: tether attach URI|NAME=URI... [--escape "
-			    "KEY] [--log-dir DIR] [--OPTION VALUE]...\n");
+			    "KEY] [--log-dir DIR] [--connect-within DUR] "
+			    "[--OPTION VALUE]...\n");
 			return 0;
 		}
 		key = argv[k] + 2;

@@ -470,6 +470,7 @@ cmd_repl(int argc, char **argv)
 	r.rep = report_new(&ro);
 	r.ip = interp_new(empty, r.loop, r.rep);
 	r.ip->log_dir = log_dir;
+	r.ip->interact = cli_interact;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--var") != 0 || i + 1 >= argc)
 			continue;

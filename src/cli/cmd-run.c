@@ -123,13 +123,6 @@ read_var_file(struct run_var **vars, size_t *n, const char *path)
 	return r;
 }
 
-/* interact NAME in a playbook: the terminal until the escape key. */
-static int
-run_interact(struct tether_session *s)
-{
-	return cli_interact(s, -1);
-}
-
 int
 cmd_run(int argc, char **argv)
 {
@@ -215,7 +208,7 @@ cmd_run(int argc, char **argv)
 	rep = report_new(&ro);
 	ip = interp_new(prog, loop, rep);
 	ip->log_dir = log_dir;
-	ip->interact = run_interact;
+	ip->interact = cli_interact;
 	for (i = 0; i < nvars; i++)
 		interp_setvar(ip, vars[i].name, value_strz(vars[i].value));
 

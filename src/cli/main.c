@@ -13,7 +13,8 @@ static const struct cli_cmd cmds[] = {
 	{ "run", cmd_run, "run PLAYBOOK [--var NAME=VALUE]... [--var-file FILE] "
 	    "[--log-dir DIR] [--junit FILE] [--tap] [--json] [-q|-v]",
 	    "run a playbook" },
-	{ "check", cmd_check, "check PLAYBOOK", "parse and lint a playbook" },
+	{ "check", cmd_check, "check PLAYBOOK [--strict]",
+	    "parse and lint a playbook" },
 	{ "hmp", cmd_hmp, "hmp URI COMMAND... [--json] [--timeout DUR] "
 	    "[--connect-within DUR]",
 	    "run a QEMU human monitor command (URI: unix:PATH, tcp:HOST:PORT)" },
@@ -23,7 +24,7 @@ static const struct cli_cmd cmds[] = {
 	{ "attach", cmd_attach, "attach URI|NAME=URI... [--escape KEY] "
 	    "[--log-dir DIR] [--connect-within DUR] [--OPTION VALUE]...",
 	    "interactive console; the escape key (^]) opens a command prompt" },
-	{ "repl", cmd_repl, "repl [--var NAME=VALUE]... [--log-dir DIR]",
+	{ "repl", cmd_repl, "repl [--var NAME=VALUE]... [--log-dir DIR] [-q|-v]",
 	    "interactive playbook shell" },
 	{ "discover", cmd_discover, "discover PID [--json]",
 	    "endpoints of a running QEMU (serial, monitor, qmp, hostfwd)" },

@@ -39,7 +39,7 @@ builtin_interact(struct builtin_call *c)
 		return -1;
 	if (c->ip->interact == NULL)
 		return builtin_unavailable(c);
-	if ((r = c->ip->interact(s)) != 0)
+	if ((r = c->ip->interact(s, -1)) != 0)
 		return builtin_fail_lib(c, r, s, NULL);
 	return 0;
 }
@@ -62,15 +62,15 @@ static const struct builtin builtins[] = {
 	    NULL },
 	{ "qmp", builtin_qmp, "qmp NAME \"COMMAND\" [ARGS-MAP] [-> VAR] "
 	    "[timeout DUR]", 0, NULL, NULL },
-	{ "qmp-event", builtin_qmp_event, "qmp-event NAME \"EVENT\" "
+	{ "qmp-event", builtin_qmp_event, "qmp-event NAME [\"EVENT\"] "
 	    "[within DUR] [-> VAR]", 0, NULL, NULL },
 	{ "run", builtin_run, "run NAME \"COMMAND\" [-> VAR] [timeout DUR]",
 	    0, NULL, NULL },
-	{ "teardown", builtin_teardown, "teardown NAME [within DUR] | "
-	    "teardown console=S monitor=S pidfile=PATH [within DUR]", -1,
+	{ "teardown", builtin_teardown, "teardown NAME [within DUR] [-> VAR] | teardown console=S "
+	    "monitor=S pidfile=PATH [within DUR] [-> VAR]", -1,
 	    NULL, teardown_keys },
 	{ "wait-net", builtin_wait_net, "wait-net NAME [iface=IF] "
-	    "[match=RE] [within DUR] [dhcp=auto|no]", 0, NULL, NULL },
+	    "[match=RE] [within DUR] [dhcp=auto|no] [-> VAR]", 0, NULL, NULL },
 	{ "wait-port", builtin_wait_port, "wait-port HOST:PORT "
 	    "[banner=RE] [within DUR]", -1, NULL, NULL },
 	{ NULL, NULL, NULL, -1, NULL, NULL },

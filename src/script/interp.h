@@ -70,8 +70,9 @@ struct interp {
 	char			*step;		/* current step name */
 	volatile sig_atomic_t	*signo;	/* the signal received, or 0 */
 	int			 in_finally;
-	/* interact NAME: hands the terminal over (set by tether run) */
-	int			(*interact)(struct tether_session *);
+	/* interact NAME: hands the terminal over until the escape key
+	   (-1: the default); set by tether run and tether repl */
+	int			(*interact)(struct tether_session *, int);
 };
 
 /* Returns a new interpreter for prog on loop. */
