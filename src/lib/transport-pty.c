@@ -96,6 +96,43 @@ out:
 }
 
 /*
+ * Finds the program like execvp would, so a missing one is reported
+ * here whatever posix_spawn can tell (under valgrind it cannot).
+ * Returns a new path, or NULL with errno set.
+ */
+static char *
+pty_which(const char *prog)
+{
+	const char	*path, *p, *colon;
+	char		*cand;
+	int		 err = ENOENT;
+
+	if (strchr(prog, '/') != NULL) {
+		if (access(prog, X_OK) != 0)
+			return NULL;
+		return strdup(prog);
+	}
+	if ((path = getenv("PATH")) == NULL)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path;; p = colon + 1) {
+		colon = strchr(p, ':');
+		if (asprintf(&cand, "%.*s/%s",
+		    (int)(colon != NULL ? colon - p : (int)strlen(p)), p,
+		    prog) == -1)
+			return NULL;
+		if (access(cand, X_OK) == 0)
+			return cand;
+		if (errno != ENOENT && errno != ENOTDIR)
+			err = errno;
+		free(cand);
+		if (colon == NULL)
+			break;
+	}
+	errno = err;
+	return NULL;
+}
+
+/*
  * Prepares the slave side from here (window size, echo) so the child
  * needs no code of ours: posix_spawn (vfork-like) is much cheaper than
  * fork with many sessions open, and reports an exec failure itself.
@@ -108,13 +145,18 @@ pty_spawn(struct transport *t, int m, char **argv, struct winsize *ws,
 	posix_spawnattr_t		 attr;
 	struct termios			 tio;
 	sigset_t			 all, none;
-	char				 slave[128];
+	char				 slave[128], *prog;
 	int				 sfd = -1, e, r = 0;
 
+	if ((prog = pty_which(argv[0])) == NULL)
+		return tether_loop_seterr(t->loop, TETHER_ESPAWN,
+		    "cannot run %s: %s", argv[0], strerror(errno));
 	if (ptsname_r(m, slave, sizeof slave) != 0 ||
-	    (sfd = open(slave, O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1)
+	    (sfd = open(slave, O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1) {
+		free(prog);
 		return tether_loop_seterr(t->loop, TETHER_ESPAWN, "pty: %s",
 		    strerror(errno));
+	}
 	ioctl(sfd, TIOCSWINSZ, ws);
 	if (noecho && tcgetattr(sfd, &tio) == 0) {
 		tio.c_lflag &= ~(ECHO | ECHONL);
@@ -132,13 +174,14 @@ pty_spawn(struct transport *t, int m, char **argv, struct winsize *ws,
 	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 	posix_spawnattr_setsigdefault(&attr, &all);
 	posix_spawnattr_setsigmask(&attr, &none);
-	e = posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
+	e = posix_spawn(pid, prog, &fa, &attr, argv, environ);
 	if (e != 0)
 		r = tether_loop_seterr(t->loop, TETHER_ESPAWN,
 		    "cannot run %s: %s", argv[0], strerror(e));
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	close(sfd);
+	free(prog);
 	return r;
 }
 
