@@ -15,6 +15,7 @@
 #define MATCH_JIT_AFTER	(64 * 1024)	/* bytes scanned before JIT */
 
 static pcre2_match_context	*match_ctx;
+static int			 match_nojit;	/* TETHER_NO_JIT set */
 static pcre2_jit_stack		*match_jit_stack;
 
 static pcre2_match_context *
@@ -24,6 +25,8 @@ matcher_context(void)
 		return match_ctx;
 	if ((match_ctx = pcre2_match_context_create(NULL)) == NULL)
 		return NULL;
+	/* valgrind cannot follow JIT code: it reports false errors */
+	match_nojit = getenv("TETHER_NO_JIT") != NULL;
 	pcre2_set_match_limit(match_ctx, MATCH_LIMIT);
 	match_jit_stack = pcre2_jit_stack_create(32 * 1024, MATCH_JIT_STACK,
 	    NULL);
@@ -102,7 +105,7 @@ matcher_scan(struct matcher *m, const char *subj, size_t len, uint64_t base,
 	 * matcher has seen real volume.  Every match is PARTIAL_SOFT.
 	 */
 	m->scanned += len - from;
-	if (!m->jit && m->scanned > MATCH_JIT_AFTER) {
+	if (!m->jit && m->scanned > MATCH_JIT_AFTER && !match_nojit) {
 		pcre2_jit_compile(m->code, PCRE2_JIT_PARTIAL_SOFT);
 		m->jit = 1;
 	}
