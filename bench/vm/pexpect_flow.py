@@ -52,7 +52,7 @@ while time.time() < deadline and not logged_in:
     if i == 0:
         con.sendline("root")
         con.expect("Password:", timeout=60)
-        con.sendline("tether")
+        con.sendline(os.environ.get("GUEST_PASSWORD", "tether-guest-pw"))
         con.expect("# ", timeout=60)
         logged_in = True
     elif i == 1:

@@ -665,6 +665,15 @@ eval_call(struct interp *ip, const struct ast_expr *e)
 			len--;
 		r = value_str(t, len);
 		free(s);
+	} else if (strcmp(name, "hex") == 0) {
+		if (value_as_int(a, &n) != 0)
+			eval_fail(ip, e, "hex() of a %s that holds no "
+			    "integer", value_type_name(a));
+		else {
+			s = xasprintf("%llx", (unsigned long long)n);
+			r = value_strz(s);
+			free(s);
+		}
 	} else if (strcmp(name, "defined") == 0) {
 		s = value_to_string(a, NULL);
 		r = value_bool(interp_getvar(ip, s) != NULL);

@@ -17,7 +17,7 @@
 
 static const char *value_functions[] = {
 	"env", "json", "range", "len", "str", "int", "re", "keys", "lines",
-	"trim", "defined", NULL
+	"trim", "defined", "hex", NULL
 };
 
 int
