@@ -17,19 +17,14 @@ int
 builtin_hmp(struct builtin_call *c)
 {
 	struct tether_session	*s;
-	struct builtin_arg	*a, *cmd;
+	struct builtin_arg	*cmd;
 	json_t			*j;
 	char			*out = NULL;
 	int64_t			 ms = -1;
 	int			 r;
 
-	if ((a = builtin_keyword(c, "timeout")) != NULL &&
-	    builtin_duration(c, a, &ms) != 0)
+	if (builtin_command(c, &s, &cmd, &ms) != 0)
 		return -1;
-	if (builtin_session(c, builtin_next(c), &s) != 0)
-		return -1;
-	if ((cmd = builtin_next(c)) == NULL)
-		return builtin_fail(c, TETHER_EFAIL, "missing command");
 	if (builtin_finish(c) != 0)
 		return -1;
 	r = tether_hmp_command(s, builtin_str(cmd), builtin_deadline(c, ms),
@@ -52,18 +47,13 @@ int
 builtin_qmp(struct builtin_call *c)
 {
 	struct tether_session	*s;
-	struct builtin_arg	*a, *cmd, *args;
+	struct builtin_arg	*cmd, *args;
 	json_t			*j = NULL, *res = NULL;
 	int64_t			 ms = -1;
 	int			 r;
 
-	if ((a = builtin_keyword(c, "timeout")) != NULL &&
-	    builtin_duration(c, a, &ms) != 0)
+	if (builtin_command(c, &s, &cmd, &ms) != 0)
 		return -1;
-	if (builtin_session(c, builtin_next(c), &s) != 0)
-		return -1;
-	if ((cmd = builtin_next(c)) == NULL)
-		return builtin_fail(c, TETHER_EFAIL, "missing command");
 	if ((args = builtin_next(c)) != NULL) {
 		if (args->val->type == VAL_STR) {
 			json_error_t	 err;

@@ -54,18 +54,13 @@ int
 builtin_run(struct builtin_call *c)
 {
 	struct tether_session	*s;
-	struct builtin_arg	*a, *cmd;
+	struct builtin_arg	*cmd;
 	char			*out = NULL;
 	int64_t			 ms = -1;
 	int			 r, status = -1;
 
-	if ((a = builtin_keyword(c, "timeout")) != NULL &&
-	    builtin_duration(c, a, &ms) != 0)
+	if (builtin_command(c, &s, &cmd, &ms) != 0)
 		return -1;
-	if (builtin_session(c, builtin_next(c), &s) != 0)
-		return -1;
-	if ((cmd = builtin_next(c)) == NULL)
-		return builtin_fail(c, TETHER_EFAIL, "missing command");
 	if (builtin_finish(c) != 0)
 		return -1;
 	r = tether_run(s, builtin_str(cmd), builtin_deadline(c, ms), &out,

@@ -94,6 +94,23 @@ builtin_find(const char *name)
 	return NULL;
 }
 
+int
+builtin_command(struct builtin_call *c, struct tether_session **s,
+    struct builtin_arg **cmd, int64_t *ms)
+{
+	struct builtin_arg	*a;
+
+	*ms = -1;
+	if ((a = builtin_keyword(c, "timeout")) != NULL &&
+	    builtin_duration(c, a, ms) != 0)
+		return -1;
+	if (builtin_session(c, builtin_next(c), s) != 0)
+		return -1;
+	if ((*cmd = builtin_next(c)) == NULL)
+		return builtin_fail(c, TETHER_EFAIL, "missing command");
+	return 0;
+}
+
 struct builtin_arg *
 builtin_next(struct builtin_call *c)
 {

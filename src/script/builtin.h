@@ -97,6 +97,13 @@ int	 builtin_session(struct builtin_call *, struct builtin_arg *,
 /* Converts a duration word.  Returns 0, or -1 with the failure recorded. */
 int	 builtin_duration(struct builtin_call *, struct builtin_arg *,
 	    int64_t *ms);
+/*
+ * Takes the words of a `VERB NAME "COMMAND" ... [timeout DUR]` verb (run,
+ * hmp, qmp): the session, the command and the timeout (-1 when absent).
+ * Returns 0, or -1 with the failure recorded.
+ */
+int	 builtin_command(struct builtin_call *, struct tether_session **,
+	    struct builtin_arg **cmd, int64_t *ms);
 /* Returns 0 when every word was taken, else -1 naming the first left. */
 int	 builtin_finish(struct builtin_call *);
 /* Returns the deadline now + ms, or now + the default timeout (ms < 0). */
