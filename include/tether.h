@@ -96,6 +96,13 @@ int		 tether_loop_seterr(struct tether_loop *, int r,
 /* Returns the session named name, or NULL. */
 struct tether_session *tether_loop_session(struct tether_loop *,
 		     const char *name);
+/*
+ * Calls fn for every session the loop opens, whoever opens it (a playbook's
+ * open, launch), once it is open and before anything is read from it by
+ * its opener: where transcripts and settings are applied.
+ */
+void		 tether_loop_set_on_open(struct tether_loop *,
+		     void (*fn)(struct tether_session *, void *), void *arg);
 /* Calls fn for every open session, in opening order. */
 void		 tether_loop_foreach(struct tether_loop *,
 		     void (*fn)(struct tether_session *, void *), void *);

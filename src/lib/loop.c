@@ -41,6 +41,8 @@ struct tether_loop {
 	char			*readbuf;
 	char			 errmsg[1024];
 	struct tether_expect	*active;	/* the running expect set */
+	void			(*on_open)(struct tether_session *, void *);
+	void			*on_open_arg;
 };
 
 struct tether_loop *
@@ -249,6 +251,21 @@ loop_session_del(struct tether_loop *loop, struct tether_session *s)
 	else if (loop->last == s)
 		loop->last = s->prev;
 	s->prev = s->next = NULL;
+}
+
+void
+tether_loop_set_on_open(struct tether_loop *loop,
+    void (*fn)(struct tether_session *, void *), void *arg)
+{
+	loop->on_open = fn;
+	loop->on_open_arg = arg;
+}
+
+void
+loop_opened(struct tether_loop *loop, struct tether_session *s)
+{
+	if (loop->on_open != NULL)
+		loop->on_open(s, loop->on_open_arg);
 }
 
 char *

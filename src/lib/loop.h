@@ -29,6 +29,8 @@ void	 loop_watch_del(struct loop_watch *);
 void	 loop_session_add(struct tether_loop *, struct tether_session *);
 /* Removes a session from the loop and its fd from the epoll set. */
 void	 loop_session_del(struct tether_loop *, struct tether_session *);
+/* Tells the on-open hook (tether_loop_set_on_open) that s is open. */
+void	 loop_opened(struct tether_loop *, struct tether_session *);
 /* Returns the loop's shared read buffer (64 KiB) and its size. */
 char	*loop_readbuf(struct tether_loop *, size_t *len);
 

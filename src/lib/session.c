@@ -228,6 +228,7 @@ tether_session_open(struct tether_loop *loop, const char *name,
 		r = qmp_open(s, until);
 	if (r != 0)
 		goto out;
+	loop_opened(loop, s);
 	*out = s;
 	s = NULL;
 out:

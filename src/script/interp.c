@@ -28,6 +28,8 @@
 
 static int	exec_block(struct interp *, const struct ast_stmt *);
 
+static void	interp_opened(struct tether_session *, void *);
+
 struct interp *
 interp_new(struct ast_program *prog, struct tether_loop *loop,
     struct report *rep)
@@ -42,6 +44,7 @@ interp_new(struct ast_program *prog, struct tether_loop *loop,
 	ip->timeout = INTERP_DEFAULT_TIMEOUT;
 	ip->raw_match = -1;
 	ip->match_max = -1;
+	tether_loop_set_on_open(loop, interp_opened, ip);
 	return ip;
 }
 
@@ -76,6 +79,7 @@ interp_free(struct interp *ip)
 
 	if (ip == NULL)
 		return;
+	tether_loop_set_on_open(ip->loop, NULL, NULL);
 	scope_clear(&ip->global);
 	for (w = ip->watches; w != NULL; w = wn) {
 		wn = w->next;
@@ -903,13 +907,40 @@ apply_settings_cb(struct tether_session *s, void *arg)
 	apply_settings(arg, s);
 }
 
+/*
+ * Every session opened on the loop, by open or by a verb such as launch,
+ * gets the playbook's secrets and settings and its --log-dir transcripts
+ * (before launch lets the guest run: no boot output is missing there).
+ */
+static void
+interp_opened(struct tether_session *s, void *arg)
+{
+	struct interp	*ip = arg;
+	const char	*name = tether_session_name(s);
+	char		*lp, *cp;
+	size_t		 i;
+
+	for (i = 0; i < ip->nsecrets; i++)
+		tether_session_add_secret(s, ip->secrets[i]);
+	apply_settings(ip, s);
+	if (ip->log_dir == NULL)
+		return;
+	lp = xasprintf("%s/%s.log", ip->log_dir, name);
+	cp = xasprintf("%s/%s.cast", ip->log_dir, name);
+	if (tether_session_set_log(s, lp, cp) != 0)
+		fprintf(stderr, "tether: warning: cannot write %s and %s\n",
+		    lp, cp);
+	free(lp);
+	free(cp);
+}
+
 static int
 exec_open(struct interp *ip, const struct ast_stmt *st)
 {
 	struct tether_opt	*opts;
 	struct tether_session	*s = NULL;
 	char			*name = NULL, *uri = NULL, *logp = NULL;
-	char			*lp = NULL, *cp = NULL;
+	char			*cp = NULL;
 	size_t			 i, n = 0;
 	int			 r, flow = FLOW_FAIL;
 
@@ -950,20 +981,10 @@ exec_open(struct interp *ip, const struct ast_stmt *st)
 		    tether_loop_errmsg(ip->loop) : tether_strerror(r));
 		goto out;
 	}
-	for (i = 0; i < ip->nsecrets; i++)
-		tether_session_add_secret(s, ip->secrets[i]);
-	apply_settings(ip, s);
-	if (ip->log_dir != NULL) {
-		lp = xasprintf("%s/%s.log", ip->log_dir, name);
+	/* Secrets, settings and --log-dir came with interp_opened. */
+	if (logp != NULL && ip->log_dir != NULL)
 		cp = xasprintf("%s/%s.cast", ip->log_dir, name);
-	}
-	if (logp != NULL) {
-		free(lp);
-		lp = logp;
-		logp = NULL;
-	}
-	if ((lp != NULL || cp != NULL) &&
-	    (r = tether_session_set_log(s, lp, cp)) != 0) {
+	if (logp != NULL && (r = tether_session_set_log(s, logp, cp)) != 0) {
 		interp_fail(ip, &st->loc, r, "cannot write the logs of %s: %s",
 		    name, tether_loop_errmsg(ip->loop));
 		goto out;
@@ -976,7 +997,6 @@ out:
 	free(name);
 	free(uri);
 	free(logp);
-	free(lp);
 	free(cp);
 	return flow;
 }
