@@ -81,6 +81,12 @@ void		 tether_loop_free(struct tether_loop *);
  * interrupt flag was raised by tether_loop_interrupt).
  */
 int		 tether_loop_once(struct tether_loop *, int64_t deadline_ms);
+/*
+ * Calls fn(arg) every period_ms while the loop waits (a live status
+ * line); fn NULL stops it.  Waits go on undisturbed around it.
+ */
+void		 tether_loop_set_tick(struct tether_loop *, int64_t period_ms,
+		     void (*fn)(void *), void *arg);
 /* Raises the interrupt flag (async-signal-safe): waits return EINTR. */
 void		 tether_loop_interrupt(struct tether_loop *);
 /* Returns nonzero when the interrupt flag is raised. */

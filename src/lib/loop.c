@@ -43,6 +43,10 @@ struct tether_loop {
 	struct tether_expect	*active;	/* the running expect set */
 	void			(*on_open)(struct tether_session *, void *);
 	void			*on_open_arg;
+	void			(*tick)(void *);
+	void			*tick_arg;
+	int64_t			 tick_period;
+	int64_t			 tick_next;
 };
 
 struct tether_loop *
@@ -254,6 +258,29 @@ loop_session_del(struct tether_loop *loop, struct tether_session *s)
 }
 
 void
+tether_loop_set_tick(struct tether_loop *loop, int64_t period,
+    void (*fn)(void *), void *arg)
+{
+	loop->tick = fn;
+	loop->tick_arg = arg;
+	loop->tick_period = period > 0 ? period : 1000;
+	loop->tick_next = tether_now_ms() + loop->tick_period;
+}
+
+/* Calls the tick when it is due.  Returns its next time, or -1. */
+static int64_t
+loop_tick(struct tether_loop *loop, int64_t now)
+{
+	if (loop->tick == NULL)
+		return -1;
+	if (now >= loop->tick_next) {
+		loop->tick_next = now + loop->tick_period;
+		loop->tick(loop->tick_arg);
+	}
+	return loop->tick_next;
+}
+
+void
 tether_loop_set_on_open(struct tether_loop *loop,
     void (*fn)(struct tether_session *, void *), void *arg)
 {
@@ -362,6 +389,9 @@ tether_loop_once(struct tether_loop *loop, int64_t deadline)
 		return 0;
 	if (deadline != -1 && now >= deadline)
 		return TETHER_ETIMEDOUT;
+	wake = loop_tick(loop, now);
+	if (wake != -1 && (until == -1 || wake < until))
+		until = wake;
 	if (until == -1)
 		timeout = -1;
 	else if (until - now > 1000000)

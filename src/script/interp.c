@@ -22,7 +22,7 @@
 #define INTERP_DEFAULT_TIMEOUT	10000
 #define INTERP_MAX_DEPTH	100
 #define INTERP_TAIL_LINES	8
-#define INTERP_SLICE_MS		200
+#define INTERP_TICK_MS		200	/* live status line refresh */
 #define WATCH_ID_BASE		100000
 #define REDACTED		"********"
 
@@ -1157,34 +1157,41 @@ set_pending_vars(struct interp *ip, struct tether_session *s)
 	    value_strz(""));
 }
 
-/* Runs the set; on a terminal, in slices that refresh the status line. */
+struct live {
+	struct interp	*ip;
+	const char	*what;
+	int64_t		 deadline;
+};
+
+static void
+live_tick(void *arg)
+{
+	struct live	*l = arg;
+
+	report_status(l->ip->rep, l->what, l->deadline - tether_now_ms());
+}
+
+/* Runs the set; on a terminal, the loop's tick refreshes the status line. */
 static int
 run_set(struct interp *ip, struct tether_expect *set, int64_t deadline,
-    int has_idle, const char *desc, struct tether_match **m)
+    const char *desc, struct tether_match **m)
 {
-	int64_t	now, slice;
-	char	*what;
-	int	r;
+	struct live	l;
+	char		*what;
+	int		 r;
 
-	if (ip->rep == NULL || !report_live(ip->rep) || has_idle)
+	if (ip->rep == NULL || !report_live(ip->rep))
 		return tether_expect_run(set, deadline, m);
 	what = xasprintf("%s%s%swaiting for %s", ip->step != NULL ? "[" : "",
 	    ip->step != NULL ? ip->step : "", ip->step != NULL ? "] " : "",
 	    desc != NULL ? desc : "output");
-	for (;;) {
-		now = tether_now_ms();
-		report_status(ip->rep, what, deadline - now);
-		slice = now + INTERP_SLICE_MS;
-		if (slice > deadline)
-			slice = deadline;
-		r = tether_expect_run(set, slice, m);
-		if (r != 0 ||
-		    tether_match_outcome(*m) != TETHER_MATCH_TIMEOUT ||
-		    tether_now_ms() >= deadline)
-			break;
-		tether_match_free(*m);
-		*m = NULL;
-	}
+	l.ip = ip;
+	l.what = what;
+	l.deadline = deadline;
+	live_tick(&l);
+	tether_loop_set_tick(ip->loop, INTERP_TICK_MS, live_tick, &l);
+	r = tether_expect_run(set, deadline, m);
+	tether_loop_set_tick(ip->loop, 0, NULL, NULL);
 	report_status(ip->rep, NULL, 0);
 	free(what);
 	return r;
@@ -1289,7 +1296,7 @@ exec_expect(struct interp *ip, const struct ast_stmt *st)
 	for (;;) {
 		tether_match_free(m);
 		m = NULL;
-		r = run_set(ip, set, deadline, has_idle, desc, &m);
+		r = run_set(ip, set, deadline, desc, &m);
 		if (r == TETHER_EINTR) {
 			interp_fail(ip, &st->loc, r, "interrupted while "
 			    "waiting for %s", desc != NULL ? desc : "output");
