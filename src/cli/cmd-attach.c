@@ -439,6 +439,17 @@ att_sessions(struct att *a, struct aw *w, int n)
 		    tether_session_uri(s));
 }
 
+
+/* Makes s the session the terminal talks to, and says so. */
+static void
+att_go(struct att *a, struct tether_session *s)
+{
+	ia_switch(a->ia, s);
+	ia_notice(a->ia, "on %s (%s)", tether_session_name(s),
+	    tether_session_uri(s));
+	ia_next_pass(a->ia);
+}
+
 static void
 att_switch(struct att *a, struct aw *w, int n)
 {
@@ -456,10 +467,7 @@ att_switch(struct att *a, struct aw *w, int n)
 		printf("%s has ended\n", tether_session_name(s));
 		return;
 	}
-	ia_switch(a->ia, s);
-	ia_notice(a->ia, "on %s (%s)", tether_session_name(s),
-	    tether_session_uri(s));
-	ia_next_pass(a->ia);
+	att_go(a, s);
 }
 
 /* Reads the command names of an HMP session for completion. */
@@ -620,10 +628,7 @@ att_open(struct att *a, struct aw *w, int n)
 		att_fail(a, "open", r);
 		return;
 	}
-	ia_switch(a->ia, s);
-	ia_notice(a->ia, "on %s (%s)", tether_session_name(s),
-	    tether_session_uri(s));
-	ia_next_pass(a->ia);
+	att_go(a, s);
 }
 
 static void
