@@ -439,7 +439,6 @@ att_sessions(struct att *a, struct aw *w, int n)
 		    tether_session_uri(s));
 }
 
-
 /* Makes s the session the terminal talks to, and says so. */
 static void
 att_go(struct att *a, struct tether_session *s)
