@@ -99,6 +99,26 @@ const char	*tether_loop_errmsg(struct tether_loop *);
 int		 tether_loop_seterr(struct tether_loop *, int r,
 		     const char *fmt, ...)
 		     __attribute__((format(printf, 3, 4)));
+/*
+ * Registers a secret for the whole run: it is redacted on every session
+ * of the loop (transcripts, tails) and by tether_loop_redact().  Values
+ * shorter than 1 byte are ignored; the loop keeps a copy, wiped on free.
+ */
+void		 tether_loop_add_secret(struct tether_loop *, const char *);
+/*
+ * Returns a copy of len bytes of s with every secret of the loop (also
+ * when split by CR/LF or terminal escape sequences) and every leading
+ * part of one longer than 3 bytes replaced by ********, its length in
+ * *outlen (may be NULL).  Caller frees; NULL when out of memory.
+ */
+char		*tether_loop_redact(struct tether_loop *, const char *s,
+		     size_t len, size_t *outlen);
+/*
+ * Returns NULL when every transcript of the loop was written in full, or
+ * a message naming the first file that lost data and why ("cannot write
+ * /x/con.log: No space left on device").
+ */
+const char	*tether_loop_lost(struct tether_loop *);
 /* Returns the session named name, or NULL. */
 struct tether_session *tether_loop_session(struct tether_loop *,
 		     const char *name);

@@ -47,6 +47,9 @@ struct tether_loop {
 	void			*tick_arg;
 	int64_t			 tick_period;
 	int64_t			 tick_next;
+	char			**secrets;	/* run-wide, see redact.h */
+	size_t			 nsecrets;
+	char			 lost[512];	/* first transcript loss */
 };
 
 struct tether_loop *
@@ -87,6 +90,8 @@ loop_reap_dead(struct tether_loop *loop)
 void
 tether_loop_free(struct tether_loop *loop)
 {
+	size_t	i;
+
 	if (loop == NULL)
 		return;
 	while (loop->first != NULL)
@@ -97,7 +102,53 @@ tether_loop_free(struct tether_loop *loop)
 	if (loop->evfd != -1 && loop->evfd != 0)
 		close(loop->evfd);
 	free(loop->readbuf);
+	for (i = 0; i < loop->nsecrets; i++) {
+		explicit_bzero(loop->secrets[i], strlen(loop->secrets[i]));
+		free(loop->secrets[i]);
+	}
+	free(loop->secrets);
 	free(loop);
+}
+
+void
+tether_loop_add_secret(struct tether_loop *loop, const char *secret)
+{
+	char	**ns;
+	size_t	  i;
+
+	if (loop == NULL || secret == NULL || *secret == '\0')
+		return;
+	for (i = 0; i < loop->nsecrets; i++) {
+		if (strcmp(loop->secrets[i], secret) == 0)
+			return;
+	}
+	ns = realloc(loop->secrets, (loop->nsecrets + 1) * sizeof *ns);
+	if (ns == NULL)
+		return;
+	loop->secrets = ns;
+	if ((loop->secrets[loop->nsecrets] = strdup(secret)) != NULL)
+		loop->nsecrets++;
+}
+
+char *const *
+loop_secrets(struct tether_loop *loop, size_t *n)
+{
+	*n = loop->nsecrets;
+	return loop->secrets;
+}
+
+const char *
+tether_loop_lost(struct tether_loop *loop)
+{
+	return loop->lost[0] != '\0' ? loop->lost : NULL;
+}
+
+void
+loop_set_lost(struct tether_loop *loop, const char *path, int err)
+{
+	if (loop->lost[0] == '\0')
+		snprintf(loop->lost, sizeof loop->lost, "cannot write %s: %s",
+		    path, strerror(err));
 }
 
 void

@@ -36,6 +36,11 @@ char	*loop_readbuf(struct tether_loop *, size_t *len);
 
 
 
+/* Returns the run-wide secrets (tether_loop_add_secret), n in *n. */
+char *const *loop_secrets(struct tether_loop *, size_t *n);
+/* Records the first transcript that lost data (tether_loop_lost). */
+void	 loop_set_lost(struct tether_loop *, const char *path, int err);
+
 /* The expect set now running on the loop (expect.c), or NULL. */
 struct tether_expect *loop_active(struct tether_loop *);
 void	 loop_set_active(struct tether_loop *, struct tether_expect *);
