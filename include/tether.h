@@ -25,6 +25,16 @@
 extern "C" {
 #endif
 
+/*
+ * The version of this header, also for #if: TETHER_VERSION_NUM is
+ * 0xMMmmpp (0x000100 for 0.1.0).  tether_version() gives the library's.
+ */
+#define TETHER_VERSION_MAJOR	0
+#define TETHER_VERSION_MINOR	1
+#define TETHER_VERSION_PATCH	0
+#define TETHER_VERSION_NUM	((TETHER_VERSION_MAJOR << 16) | \
+	(TETHER_VERSION_MINOR << 8) | TETHER_VERSION_PATCH)
+
 #define TETHER_WUR __attribute__((warn_unused_result))
 
 #define TETHER_OK		0
@@ -107,9 +117,10 @@ int		 tether_loop_seterr(struct tether_loop *, int r,
 void		 tether_loop_add_secret(struct tether_loop *, const char *);
 /*
  * Returns a copy of len bytes of s with every secret of the loop (also
- * when split by CR/LF or terminal escape sequences) and every leading
- * part of one longer than 3 bytes replaced by ********, its length in
- * *outlen (may be NULL).  Caller frees; NULL when out of memory.
+ * when split by CR/LF or terminal escape sequences), a leading part of
+ * one longer than 3 bytes at its end and a trailing part at its start
+ * replaced by ********, its length in *outlen (may be NULL).  Caller
+ * frees; NULL when out of memory.
  */
 char		*tether_loop_redact(struct tether_loop *, const char *s,
 		     size_t len, size_t *outlen);
@@ -182,12 +193,20 @@ int		 tether_session_send_paced(struct tether_session *,
 const char	*tether_session_eol(struct tether_session *);
 /* Sets the line ending: "cr", "lf" or "crlf".  Returns 0 or EINVAL. */
 int		 tether_session_set_eol(struct tether_session *, const char *);
-/* Registers a secret: replaced by ******** in transcripts and tails. */
+/*
+ * Registers a secret for the whole run, as tether_loop_add_secret() does:
+ * it is redacted on every session of the loop, not only this one.
+ */
 void		 tether_session_add_secret(struct tether_session *,
 		     const char *);
 /* Propagates a window size (pty, telnet NAWS, ssh). */
 int		 tether_session_set_winsize(struct tether_session *, int rows,
 		     int cols);
+/*
+ * Returns why the session's transport failed (a protocol error, a reset
+ * connection), or NULL while it is open or after a plain end of file.
+ */
+const char	*tether_session_error(struct tether_session *);
 /* Returns nonzero once end of file was read on the session. */
 int		 tether_session_eof(struct tether_session *);
 /* Returns the program's pid for spawn: sessions, else -1. */
@@ -210,8 +229,9 @@ void		 tether_session_set_raw_match(struct tether_session *, int);
 int		 tether_session_set_log(struct tether_session *,
 		     const char *log_path, const char *cast_path);
 /*
- * Copies the last nlines lines of the match view into a new string
- * (secrets redacted, control characters made visible).  Caller frees.
+ * Copies the last nlines lines of the match view, at most 4 KiB of them
+ * ("..." marks a cut), into a new string (secrets redacted, control
+ * characters made visible).  Caller frees; NULL when out of memory.
  */
 char		*tether_session_tail(struct tether_session *, int nlines);
 /* Returns the time of the last byte received, or of opening. */
@@ -273,7 +293,8 @@ int		 tether_expect_idle(struct tether_expect *, int64_t ms,
  * session meanwhile.  Returns 0 and fills *m (outcome, id, texts); an EOF
  * with no eof branch gives outcome TETHER_MATCH_EOF and id -1, the
  * deadline gives TETHER_MATCH_TIMEOUT and id -1.  Returns TETHER_EINTR
- * when interrupted, TETHER_EINVAL for an empty set.
+ * when interrupted, TETHER_EINVAL for an empty set, TETHER_EFAIL when
+ * PCRE2 gave up on a pattern (the errmsg names it and the session).
  */
 int		 tether_expect_run(struct tether_expect *, int64_t deadline_ms,
 		     struct tether_match **m) TETHER_WUR;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -420,6 +421,21 @@ repl_batch(struct repl *r)
 		    "input\n");
 }
 
+/* repl's options; those without a short form are numbered from 256. */
+enum {
+	REPL_VAR = 256,
+	REPL_LOG_DIR,
+};
+#define REPL_SHORTOPTS	":hqv"
+static const struct option repl_longopts[] = {
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "log-dir",	required_argument,	NULL, REPL_LOG_DIR },
+	{ "quiet",	no_argument,		NULL, 'q' },
+	{ "var",	required_argument,	NULL, REPL_VAR },
+	{ "verbose",	no_argument,		NULL, 'v' },
+	{ NULL,		0,			NULL, 0 }
+};
+
 int
 cmd_repl(int argc, char **argv)
 {
@@ -427,9 +443,9 @@ cmd_repl(int argc, char **argv)
 	struct report_opts	 ro;
 	struct ast_program	*empty = NULL;
 	const char		*log_dir = NULL;
-	char			*err = NULL, *hist = NULL, *eq;
-	int			 i, status = TETHER_EXIT_USAGE, tty, rr;
-	size_t			 k;
+	char			*err = NULL, *hist = NULL, *eq, **vars = NULL;
+	int			 ch, status = TETHER_EXIT_USAGE, tty, rr;
+	size_t			 k, nvars = 0;
 
 	memset(&r, 0, sizeof r);
 	memset(&ro, 0, sizeof ro);
@@ -437,49 +453,71 @@ cmd_repl(int argc, char **argv)
 	buf_init(&r.defs, 0);
 	r.finals_tail = &r.finals;
 	ro.playbook = REPL_NAME;
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--var") == 0 && i + 1 < argc) {
-			i++;
-			continue;	/* set below, once there is an interp */
-		} else if (strcmp(argv[i], "--log-dir") == 0 && i + 1 < argc)
-			log_dir = argv[++i];
-		else if (strcmp(argv[i], "-q") == 0)
+	if ((vars = calloc((size_t)argc, sizeof *vars)) == NULL) {
+		cli_error("out of memory");
+		status = TETHER_EXIT_FAIL;
+		goto out;
+	}
+	while ((ch = getopt_long(argc, argv, REPL_SHORTOPTS, repl_longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case REPL_VAR:
+			/* Set below, once there is an interp. */
+			if (strchr(optarg, '=') == NULL) {
+				cli_error("repl: --var %s: want NAME=VALUE",
+				    optarg);
+				status = cli_usage("repl");
+				goto out;
+			}
+			vars[nvars++] = optarg;
+			break;
+		case REPL_LOG_DIR:
+			log_dir = optarg;
+			break;
+		case 'q':
 			ro.quiet = 1;
-		else if (strcmp(argv[i], "-v") == 0)
+			break;
+		case 'v':
 			ro.verbose = 1;
-		else {
-			cli_error("usage: tether repl [--var NAME=VALUE]... "
-			    "[--log-dir DIR] [-q|-v]");
-			return TETHER_EXIT_USAGE;
+			break;
+		case 'h':
+			status = cli_help("repl");
+			goto out;
+		default:
+			status = cli_bad_option("repl", ch, argv,
+			    REPL_SHORTOPTS);
+			goto out;
 		}
+	}
+	if (optind < argc) {
+		cli_error("repl: unexpected argument %s", argv[optind]);
+		status = cli_usage("repl");
+		goto out;
 	}
 	if (log_dir != NULL && mkdir(log_dir, 0777) == -1 && errno != EEXIST) {
 		cli_error("repl: --log-dir %s: %s", log_dir, strerror(errno));
-		return TETHER_EXIT_USAGE;
+		goto out;
 	}
 	if (parse_text(REPL_NAME, "", 0, &empty, &err) != 0) {
 		cli_error("repl: %s", err);
-		free(err);
-		return TETHER_EXIT_FAIL;
+		status = TETHER_EXIT_FAIL;
+		goto out;
 	}
 	if ((r.loop = tether_loop_new()) == NULL) {
 		cli_error("out of memory");
 		status = TETHER_EXIT_FAIL;
 		goto out;
 	}
+	ro.redact = report_redact_loop;
+	ro.redact_ctx = r.loop;
 	r.rep = report_new(&ro);
 	r.ip = interp_new(empty, r.loop, r.rep);
 	r.ip->log_dir = log_dir;
 	r.ip->interact = cli_interact;
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--var") != 0 || i + 1 >= argc)
-			continue;
-		if ((eq = strchr(argv[++i], '=')) == NULL) {
-			cli_error("repl: --var %s: want NAME=VALUE", argv[i]);
-			goto out;
-		}
+	for (k = 0; k < nvars; k++) {
+		eq = strchr(vars[k], '=');
 		*eq = '\0';
-		interp_setvar(r.ip, argv[i], value_strz(eq + 1));
+		interp_setvar(r.ip, vars[k], value_strz(eq + 1));
 	}
 	tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	if (!tty) {
@@ -524,6 +562,7 @@ out:
 	buf_free(&r.defs);
 	free(hist);
 	free(err);
+	free(vars);
 	term_reraise();
 	term_close();
 	return status;

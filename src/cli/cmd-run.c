@@ -5,10 +5,12 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "interp.h"
@@ -30,13 +32,79 @@ run_signal(int sig)
 		tether_loop_interrupt(run_loop);
 }
 
-static int
-run_usage(void)
+/* The name a playbook read from standard input ("-") has in messages. */
+#define RUN_STDIN_NAME	"<stdin>"
+
+/* run's options; those without a short form are numbered from 256. */
+enum {
+	RUN_VAR = 256,
+	RUN_VAR_FILE,
+	RUN_LOG_DIR,
+	RUN_JUNIT,
+	RUN_TAP,
+	RUN_JSON,
+};
+#define RUN_SHORTOPTS	":hqv"
+static const struct option run_longopts[] = {
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "json",	no_argument,		NULL, RUN_JSON },
+	{ "junit",	required_argument,	NULL, RUN_JUNIT },
+	{ "log-dir",	required_argument,	NULL, RUN_LOG_DIR },
+	{ "quiet",	no_argument,		NULL, 'q' },
+	{ "tap",	no_argument,		NULL, RUN_TAP },
+	{ "var",	required_argument,	NULL, RUN_VAR },
+	{ "var-file",	required_argument,	NULL, RUN_VAR_FILE },
+	{ "verbose",	no_argument,		NULL, 'v' },
+	{ NULL,		0,			NULL, 0 }
+};
+#define CHECK_STRICT	256
+#define CHECK_SHORTOPTS	":h"
+static const struct option check_longopts[] = {
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "strict",	no_argument,		NULL, CHECK_STRICT },
+	{ NULL,		0,			NULL, 0 }
+};
+
+/* Returns the name playbook has in messages and reports. */
+static const char *
+run_name(const char *playbook)
 {
-	fprintf(stderr, "usage: tether run PLAYBOOK [--var NAME=VALUE]... "
-	    "[--var-file FILE] [--log-dir DIR]\n"
-	    "                  [--junit FILE] [--tap] [--json] [-q|-v]\n");
-	return TETHER_EXIT_USAGE;
+	return strcmp(playbook, "-") == 0 ? RUN_STDIN_NAME : playbook;
+}
+
+/*
+ * Parses the playbook in file playbook, or on standard input when it is
+ * "-" (includes then relative to the current directory).  Returns 0 and
+ * the program in *prog, or -1 and in *err a message the caller frees.
+ */
+static int
+run_parse(const char *playbook, struct ast_program **prog, char **err)
+{
+	char	*text = NULL;
+	size_t	 len = 0, cap = 0, got;
+	int	 r;
+
+	if (strcmp(playbook, "-") != 0)
+		return parse_file(playbook, prog, err);
+	*prog = NULL;
+	*err = NULL;
+	for (;;) {
+		if (cap - len < 8192) {
+			cap = cap * 2 + 8192;
+			text = xreallocarray(text, cap, 1);
+		}
+		if ((got = fread(text + len, 1, cap - len, stdin)) == 0)
+			break;
+		len += got;
+	}
+	if (ferror(stdin)) {
+		*err = xasprintf("%s: %s", RUN_STDIN_NAME, strerror(errno));
+		free(text);
+		return -1;
+	}
+	r = parse_text(RUN_STDIN_NAME, text, len, prog, err);
+	free(text);
+	return r;
 }
 
 struct run_var {
@@ -123,6 +191,41 @@ read_var_file(struct run_var **vars, size_t *n, const char *path)
 	return r;
 }
 
+/*
+ * Makes sure that --log-dir DIR is a directory that files can be created
+ * in (made when missing).  Returns 0, or -1 with the message printed.
+ */
+static int
+run_check_log_dir(const char *dir)
+{
+	struct stat	 st;
+	char		*probe;
+	int		 fd, err = 0;
+
+	if (mkdir(dir, 0777) == -1 && errno != EEXIST)
+		err = errno;
+	else if (stat(dir, &st) == -1)
+		err = errno;
+	else if (!S_ISDIR(st.st_mode))
+		err = ENOTDIR;
+	else {
+		probe = xasprintf("%s/.tether-XXXXXX", dir);
+		if ((fd = mkstemp(probe)) == -1)
+			err = errno;
+		else {
+			close(fd);
+			unlink(probe);
+		}
+		free(probe);
+	}
+	if (err != 0) {
+		cli_error("--log-dir %s: cannot write: %s", dir,
+		    strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
 int
 cmd_run(int argc, char **argv)
 {
@@ -133,55 +236,57 @@ cmd_run(int argc, char **argv)
 	struct interp		*ip = NULL;
 	struct run_var		*vars = NULL;
 	struct sigaction	 sa, old_int, old_term;
-	const char		*playbook = NULL, *log_dir = NULL;
+	struct value		*args;
+	const char		*playbook = NULL, *log_dir = NULL, *lost;
 	char			*err = NULL;
 	size_t			 nvars = 0, i;
-	int			 status = TETHER_EXIT_USAGE, j;
+	int			 status = TETHER_EXIT_USAGE, j, first_arg;
 
 	memset(&ro, 0, sizeof ro);
-	for (j = 1; j < argc; j++) {
-		const char *a = argv[j];
-
-		if (strcmp(a, "--var") == 0 && j + 1 < argc) {
-			if (add_var(&vars, &nvars, argv[++j], "--var") != 0)
+	while ((j = getopt_long(argc, argv, RUN_SHORTOPTS, run_longopts,
+	    NULL)) != -1) {
+		switch (j) {
+		case RUN_VAR:
+			if (add_var(&vars, &nvars, optarg, "--var") != 0)
 				goto out;
-		} else if (strncmp(a, "--var=", 6) == 0) {
-			if (add_var(&vars, &nvars, a + 6, "--var") != 0)
+			break;
+		case RUN_VAR_FILE:
+			if (read_var_file(&vars, &nvars, optarg) != 0)
 				goto out;
-		} else if (strcmp(a, "--var-file") == 0 && j + 1 < argc) {
-			if (read_var_file(&vars, &nvars, argv[++j]) != 0)
-				goto out;
-		} else if (strcmp(a, "--log-dir") == 0 && j + 1 < argc)
-			log_dir = argv[++j];
-		else if (strcmp(a, "--junit") == 0 && j + 1 < argc)
-			ro.junit = argv[++j];
-		else if (strcmp(a, "--tap") == 0)
+			break;
+		case RUN_LOG_DIR:
+			log_dir = optarg;
+			break;
+		case RUN_JUNIT:
+			ro.junit = optarg;
+			break;
+		case RUN_TAP:
 			ro.tap = 1;
-		else if (strcmp(a, "--json") == 0)
+			break;
+		case RUN_JSON:
 			ro.json = 1;
-		else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
+			break;
+		case 'q':
 			ro.quiet = 1;
-		else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
+			break;
+		case 'v':
 			ro.verbose = 1;
-		else if (strcmp(a, "--") == 0 && j + 1 < argc &&
-		    playbook == NULL)
-			playbook = argv[++j];
-		else if (a[0] == '-' && a[1] != '\0') {
-			cli_error("run: unknown or incomplete option %s", a);
-			status = run_usage();
+			break;
+		case 'h':
+			status = cli_help("run");
 			goto out;
-		} else if (playbook == NULL)
-			playbook = a;
-		else {
-			cli_error("run: more than one playbook (%s)", a);
-			status = run_usage();
+		default:
+			status = cli_bad_option("run", j, argv, RUN_SHORTOPTS);
 			goto out;
 		}
 	}
-	if (playbook == NULL) {
-		status = run_usage();
+	/* PLAYBOOK [ARG]...: the ARGs are $argv. */
+	if (optind >= argc) {
+		status = cli_usage("run");
 		goto out;
 	}
+	playbook = argv[optind];
+	first_arg = optind + 1;
 	if (ro.tap && ro.json) {
 		cli_error("run: --tap and --json both write to stdout; "
 		    "pick one");
@@ -191,26 +296,37 @@ cmd_run(int argc, char **argv)
 		cli_error("run: -q and -v together");
 		goto out;
 	}
-	if (log_dir != NULL && mkdir(log_dir, 0777) == -1 && errno != EEXIST) {
-		cli_error("--log-dir %s: %s", log_dir, strerror(errno));
+	/* Before anything runs: a report that cannot be written. */
+	if (log_dir != NULL && run_check_log_dir(log_dir) != 0)
 		goto out;
-	}
-	if (parse_file(playbook, &prog, &err) != 0) {
-		fprintf(stderr, "%s\n", err);
-		goto out;
-	}
 	if ((loop = tether_loop_new()) == NULL) {
 		cli_error("out of memory");
 		status = TETHER_EXIT_FAIL;
 		goto out;
 	}
-	ro.playbook = playbook;
+	/* A closed stdout is a report that cannot be written, not a death. */
+	signal(SIGPIPE, SIG_IGN);
+	ro.playbook = run_name(playbook);
+	ro.redact = report_redact_loop;
+	ro.redact_ctx = loop;
 	rep = report_new(&ro);
+	if (report_open(rep) != 0)
+		goto out;
+	if (run_parse(playbook, &prog, &err) != 0) {
+		report_error(rep, err);
+		report_finish(rep, status);
+		goto out;
+	}
 	ip = interp_new(prog, loop, rep);
 	ip->log_dir = log_dir;
 	ip->interact = cli_interact;
 	for (i = 0; i < nvars; i++)
 		interp_setvar(ip, vars[i].name, value_strz(vars[i].value));
+	/* After the --vars: $argv is always the list of ARGs. */
+	args = value_list();
+	for (j = first_arg; j < argc; j++)
+		(void)value_list_push(args, value_strz(argv[j]));
+	interp_setvar(ip, "argv", args);
 
 	run_loop = loop;
 	memset(&sa, 0, sizeof sa);
@@ -218,7 +334,6 @@ cmd_run(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	signal(SIGPIPE, SIG_IGN);
 
 	ip->signo = &run_signo;
 	status = interp_run(ip);
@@ -226,12 +341,18 @@ cmd_run(int argc, char **argv)
 	/* A VM the playbook did not tear down: poweroff, quit, signals. */
 	tether_loop_clear_interrupt(loop);
 	if (tether_vm_teardown_all(loop, tether_now_ms() + 20000) != 0)
-		cli_error("teardown of a launched VM failed: %s",
+		report_note(rep, "teardown of a launched VM failed: %s",
 		    tether_loop_errmsg(loop));
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	run_loop = NULL;
-	if (report_finish(rep, status) != 0 && status == 0)
+	/* A transcript that lost data fails a run that passed. */
+	if ((lost = tether_loop_lost(loop)) != NULL) {
+		report_failure(rep, lost, NULL);
+		if (status == TETHER_EXIT_OK)
+			status = TETHER_EXIT_FAIL;
+	}
+	if (report_finish(rep, status) != 0 && status == TETHER_EXIT_OK)
 		status = TETHER_EXIT_FAIL;
 out:
 	interp_free(ip);
@@ -255,21 +376,27 @@ cmd_check(int argc, char **argv)
 	char			*err = NULL;
 	int			 j, nerr, nwarn = 0, strict = 0;
 
-	for (j = 1; j < argc; j++) {
-		if (strcmp(argv[j], "--strict") == 0)
+	while ((j = getopt_long(argc, argv, CHECK_SHORTOPTS, check_longopts,
+	    NULL)) != -1) {
+		switch (j) {
+		case CHECK_STRICT:
 			strict = 1;
-		else if (argv[j][0] == '-' || playbook != NULL) {
-			fprintf(stderr, "usage: tether check PLAYBOOK "
-			    "[--strict]\n");
-			return TETHER_EXIT_USAGE;
-		} else
-			playbook = argv[j];
+			break;
+		case 'h':
+			return cli_help("check");
+		default:
+			return cli_bad_option("check", j, argv,
+			    CHECK_SHORTOPTS);
+		}
 	}
-	if (playbook == NULL) {
-		fprintf(stderr, "usage: tether check PLAYBOOK [--strict]\n");
-		return TETHER_EXIT_USAGE;
+	if (optind != argc - 1) {
+		if (optind < argc)
+			cli_error("check: one playbook at a time (%s)",
+			    argv[optind + 1]);
+		return cli_usage("check");
 	}
-	if (parse_file(playbook, &prog, &err) != 0) {
+	playbook = argv[optind];
+	if (run_parse(playbook, &prog, &err) != 0) {
 		fprintf(stderr, "%s\n", err);
 		free(err);
 		return TETHER_EXIT_USAGE;

@@ -1,8 +1,12 @@
 /*
- * expect-int.h - what the session tells the running expect set.
+ * expect-int.h - what the session tells the running expect set, and the
+ * pure scan behind it (the fuzz harnesses drive it without a socket).
  */
 #ifndef EXPECT_INT_H
 #define EXPECT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
 
 #include "tether.h"
 
@@ -12,5 +16,19 @@
  * chunk of input, before any of the view is discarded.
  */
 void	 expect_feed(struct tether_expect *, struct tether_session *s);
+/*
+ * Scans subj, s's view from absolute offset base on, with the branches on
+ * s (the earliest match wins, ties the first added).  Returns 1 and keeps
+ * the match (*end: its end), 0, TETHER_ENOMEM or TETHER_EFAIL (PCRE2 gave
+ * up; expect_errmsg names the pattern and s).
+ */
+int	 expect_scan(struct tether_expect *, struct tether_session *s,
+	    const char *subj, size_t len, uint64_t base, uint64_t *end);
+/* Gets the set ready for a new run: every branch resumes from base. */
+void	 expect_reset(struct tether_expect *);
+/* Returns the kept match (the caller frees it) or NULL. */
+struct tether_match *expect_take(struct tether_expect *);
+/* Returns the message of the failure expect_scan kept, or "". */
+const char *expect_errmsg(struct tether_expect *);
 
 #endif /* EXPECT_INT_H */

@@ -2,6 +2,7 @@
  * expect.c - expect sets: pattern, eof and idle branches over sessions,
  * run on the loop until one wins or the deadline passes.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +32,8 @@ struct tether_expect {
 	size_t			 nb;
 	int64_t			 started;
 	struct tether_match	*result;
-	int			 failed;	/* ENOMEM while matching */
+	int			 failed;	/* a TETHER_E* while matching */
+	char			 errmsg[512];	/* for TETHER_EFAIL */
 };
 
 struct tether_match {
@@ -205,7 +207,7 @@ expect_capture(struct tether_expect *e, struct branch *b, const char *subj,
 	return m;
 fail:
 	tether_match_free(m);
-	e->failed = 1;
+	e->failed = TETHER_ENOMEM;
 	return NULL;
 }
 
@@ -215,30 +217,34 @@ expect_session_done(struct tether_session *s)
 	return s->state == SESSION_EOF || s->state == SESSION_ERROR;
 }
 
-void
-expect_feed(struct tether_expect *e, struct tether_session *s)
+int
+expect_scan(struct tether_expect *e, struct tether_session *s,
+    const char *subj, size_t len, uint64_t base, uint64_t *end)
 {
-	struct branch	*b, *best = NULL, *eofb = NULL;
-	const char	*subj;
-	size_t		 len, i;
-	uint64_t	 base, st, en, bst = 0, ben = 0;
-	int		 any = 0;
+	struct branch	*b, *best = NULL;
+	uint64_t	 st, en, bst = 0, ben = 0;
+	size_t		 i;
+	int		 r;
+	char		 why[256];
 
-	if (e == NULL || e->result != NULL || e->failed)
-		return;
-	base = s->consumed;
-	subj = session_view_at(s, base, &len);
-	base = session_view_end(s) - len;
+	if (e->result != NULL)
+		return 1;
+	if (e->failed)
+		return e->failed;
 	for (i = 0; i < e->nb; i++) {
 		b = &e->b[i];
-		if (b->s != s)
+		if (b->s != s || b->kind != BRANCH_PATTERN)
 			continue;
-		any = 1;
-		if (b->kind == BRANCH_EOF && eofb == NULL)
-			eofb = b;
-		if (b->kind != BRANCH_PATTERN)
-			continue;
-		if (!matcher_scan(&b->m, subj, len, base, &st, &en))
+		if ((r = matcher_scan(&b->m, subj, len, base, &st, &en)) < 0) {
+			snprintf(e->errmsg, sizeof e->errmsg, "pattern %s%s%s "
+			    "on %s: %s", b->m.literal ? "\"" : "/",
+			    b->m.source, b->m.literal ? "\"" : "/",
+			    tether_session_name(s),
+			    matcher_strerror(&b->m, why, sizeof why));
+			e->failed = r;
+			return r;
+		}
+		if (r == 0)
 			continue;
 		/* The earliest match in the stream wins; ties: listed first. */
 		if (best == NULL || st < bst) {
@@ -247,22 +253,83 @@ expect_feed(struct tether_expect *e, struct tether_session *s)
 			ben = en;
 		}
 	}
+	if (best == NULL)
+		return 0;
+	/* Each branch has its own match data: best's holds its groups. */
+	if ((e->result = expect_capture(e, best, subj, base, bst)) == NULL) {
+		e->failed = TETHER_ENOMEM;
+		return TETHER_ENOMEM;
+	}
+	*end = ben;
+	return 1;
+}
+
+void
+expect_feed(struct tether_expect *e, struct tether_session *s)
+{
+	struct branch	*eofb = NULL;
+	const char	*subj;
+	size_t		 len, i;
+	uint64_t	 base, end;
+	int		 any = 0;
+
+	if (e == NULL || e->result != NULL || e->failed)
+		return;
+	for (i = 0; i < e->nb; i++) {
+		if (e->b[i].s != s)
+			continue;
+		any = 1;
+		if (e->b[i].kind == BRANCH_EOF && eofb == NULL)
+			eofb = &e->b[i];
+	}
 	if (!any)
 		return;
-	if (best != NULL) {
-		/* Scan again so the match data holds the winner's groups. */
-		best->m.scan = bst;
-		matcher_scan(&best->m, subj, len, base, &st, &en);
-		e->result = expect_capture(e, best, subj, base, bst);
-		session_consume(s, ben);
+	base = s->consumed;
+	subj = session_view_at(s, base, &len);
+	base = session_view_end(s) - len;
+	switch (expect_scan(e, s, subj, len, base, &end)) {
+	case 1:
+		session_consume(s, end);
+		return;
+	case 0:
+		break;
+	default:
 		return;
 	}
 	if (expect_session_done(s)) {
 		e->result = match_new(TETHER_MATCH_EOF,
 		    eofb != NULL ? eofb->id : -1, s);
 		if (e->result == NULL)
-			e->failed = 1;
+			e->failed = TETHER_ENOMEM;
 	}
+}
+
+void
+expect_reset(struct tether_expect *e)
+{
+	size_t	i;
+
+	tether_match_free(e->result);
+	e->result = NULL;
+	e->failed = 0;
+	e->errmsg[0] = '\0';
+	for (i = 0; i < e->nb; i++)
+		e->b[i].m.scan = 0;	/* from the session's consumed point */
+}
+
+struct tether_match *
+expect_take(struct tether_expect *e)
+{
+	struct tether_match	*m = e->result;
+
+	e->result = NULL;
+	return m;
+}
+
+const char *
+expect_errmsg(struct tether_expect *e)
+{
+	return e->errmsg;
 }
 
 /* Returns when the set's idle branch fires, or -1. */
@@ -302,14 +369,10 @@ tether_expect_run(struct tether_expect *e, int64_t deadline,
 	if (e->nb == 0)
 		return tether_loop_seterr(e->loop, TETHER_EINVAL,
 		    "expect with no branches");
-	tether_match_free(e->result);
-	e->result = NULL;
-	e->failed = 0;
+	expect_reset(e);
 	e->started = tether_now_ms();
 	prev = loop_active(e->loop);
 	loop_set_active(e->loop, e);
-	for (i = 0; i < e->nb; i++)
-		e->b[i].m.scan = 0;	/* from the session's consumed point */
 	for (i = 0; i < e->nb && e->result == NULL; i++) {
 		if (e->b[i].s != NULL)
 			expect_feed(e, e->b[i].s);
@@ -337,6 +400,9 @@ tether_expect_run(struct tether_expect *e, int64_t deadline,
 	loop_set_active(e->loop, prev);
 	if (r == TETHER_EINTR)
 		return r;
+	if (e->failed == TETHER_EFAIL)
+		return tether_loop_seterr(e->loop, TETHER_EFAIL, "%s",
+		    e->errmsg);
 	if (e->result == NULL)
 		return TETHER_ENOMEM;
 	e->result->waited = tether_now_ms() - e->started;

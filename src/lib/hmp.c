@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hmp.h"
 #include "monitor-parse.h"
 #include "proto.h"
 #include "session.h"
@@ -14,12 +15,6 @@
 
 #define HMP_PROMPT_RE	"^\\(qemu\\) "
 #define HMP_QMP_RE	"\\{\\s*\"QMP\"\\s*:"
-
-enum {
-	HMP_BRANCH_PROMPT = 1,
-	HMP_BRANCH_EOF,
-	HMP_BRANCH_QMP,
-};
 
 struct hmp {
 	char	*greeting;	/* the banner before the first prompt */
@@ -36,35 +31,30 @@ hmp_free(void *p)
 	free(h);
 }
 
-/*
- * Waits for the prompt after cmd (NULL: the first prompt) and puts the
- * cleaned text before it in *out.  Returns 0, TETHER_EOF (0 for quit),
- * TETHER_ETIMEDOUT, TETHER_EPROTO (a QMP socket) or another error.
- */
-static int
-hmp_wait(struct tether_session *s, const char *cmd, int64_t deadline,
-    char **out)
+int
+hmp_arm(struct tether_expect *e, struct tether_session *s, int greeting)
 {
-	struct tether_loop	*loop = tether_session_loop(s);
-	struct tether_expect	*e = NULL;
-	struct tether_match	*m = NULL;
-	const char		*text;
-	size_t			 len;
-	int64_t			 start = tether_now_ms();
-	int			 r;
+	int	r;
 
-	*out = NULL;
-	if ((e = tether_expect_new(loop)) == NULL)
-		return TETHER_ENOMEM;
 	if ((r = tether_expect_regex(e, s, HMP_PROMPT_RE, TETHER_RE_MULTILINE,
 	    HMP_BRANCH_PROMPT)) != 0 ||
 	    (r = tether_expect_eof(e, s, HMP_BRANCH_EOF)) != 0)
-		goto out;
-	if (cmd == NULL && (r = tether_expect_regex(e, s, HMP_QMP_RE, 0,
-	    HMP_BRANCH_QMP)) != 0)
-		goto out;
-	if ((r = tether_expect_run(e, deadline, &m)) != 0)
-		goto out;
+		return r;
+	if (greeting)
+		r = tether_expect_regex(e, s, HMP_QMP_RE, 0, HMP_BRANCH_QMP);
+	return r;
+}
+
+int
+hmp_reply(struct tether_session *s, const struct tether_match *m,
+    const char *cmd, char **out)
+{
+	struct tether_loop	*loop = tether_session_loop(s);
+	const char		*text;
+	size_t			 len;
+	int			 r = 0;
+
+	*out = NULL;
 	switch (tether_match_outcome(m)) {
 	case TETHER_MATCH_PATTERN:
 		if (tether_match_id(m) == HMP_BRANCH_QMP) {
@@ -106,19 +96,40 @@ hmp_wait(struct tether_session *s, const char *cmd, int64_t deadline,
 			    "from %s within %lld ms: is it a QEMU human "
 			    "monitor, and is QEMU answering?",
 			    tether_session_name(s), tether_session_uri(s),
-			    (long long)(tether_now_ms() - start));
+			    (long long)tether_match_waited(m));
 		else
 			tether_loop_seterr(loop, r, "hmp %s: no (qemu) prompt "
 			    "within %lld ms after \"%s\": the monitor did not "
 			    "answer", tether_session_name(s),
-			    (long long)(tether_now_ms() - start), cmd);
+			    (long long)tether_match_waited(m), cmd);
 		break;
 	}
-out:
 	if (r != 0) {
 		free(*out);
 		*out = NULL;
 	}
+	return r;
+}
+
+/*
+ * Waits for the prompt after cmd (NULL: the first prompt) and puts the
+ * cleaned text before it in *out.  Returns as hmp_reply does, or
+ * TETHER_EINTR.
+ */
+static int
+hmp_wait(struct tether_session *s, const char *cmd, int64_t deadline,
+    char **out)
+{
+	struct tether_expect	*e = NULL;
+	struct tether_match	*m = NULL;
+	int			 r;
+
+	*out = NULL;
+	if ((e = tether_expect_new(tether_session_loop(s))) == NULL)
+		return TETHER_ENOMEM;
+	if ((r = hmp_arm(e, s, cmd == NULL)) == 0 &&
+	    (r = tether_expect_run(e, deadline, &m)) == 0)
+		r = hmp_reply(s, m, cmd, out);
 	tether_match_free(m);
 	tether_expect_free(e);
 	return r;

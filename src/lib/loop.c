@@ -15,6 +15,7 @@
 
 #include "expect-int.h"
 #include "loop.h"
+#include "redact.h"
 #include "session.h"
 #include "tether.h"
 
@@ -135,6 +136,26 @@ loop_secrets(struct tether_loop *loop, size_t *n)
 {
 	*n = loop->nsecrets;
 	return loop->secrets;
+}
+
+char *
+tether_loop_redact(struct tether_loop *loop, const char *str, size_t len,
+    size_t *outlen)
+{
+	struct buf	 b;
+	char *const	*sec;
+	size_t		 n;
+
+	sec = loop_secrets(loop, &n);
+	buf_init(&b, 0);
+	if (redact_string(sec, n, str, len, &b) != 0 ||
+	    buf_reserve(&b, 1) != 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	if (outlen != NULL)
+		*outlen = b.len;
+	return buf_steal(&b);
 }
 
 const char *

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "proto.h"
+#include "qmp.h"
 #include "session.h"
 #include "tether.h"
 
@@ -19,6 +20,8 @@ struct qmp {
 	json_t			*greeting;	/* {"QMP": {...}} */
 	json_t			*events;	/* queued, oldest first */
 	unsigned long long	 next_id;
+	uint64_t		 seen_at;	/* consumed point of seen */
+	size_t			 seen;		/* bytes there with no LF */
 };
 
 static void
@@ -42,6 +45,68 @@ qmp_queue(struct qmp *q, json_t *ev)
 }
 
 /*
+ * stream := { line } ;  line := [ JSON-object ] [ CR ] LF
+ * (a line with nothing but a CR is blank)
+ */
+int
+qmp_next(const char *p, size_t len, size_t *seen, size_t *used,
+    json_t **msg, json_error_t *jerr)
+{
+	const char	*line, *nl;
+	size_t		 off = 0, n;
+
+	*msg = NULL;
+	*used = 0;
+	for (;;) {
+		if (*seen > len - off)
+			*seen = len - off;
+		nl = memchr(p + off + *seen, '\n', len - off - *seen);
+		if (nl == NULL) {
+			*seen = len - off;
+			*used = off;
+			return 0;
+		}
+		line = p + off;
+		n = (size_t)(nl - line);
+		off += n + 1;
+		*seen = 0;
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		if (n > 0)
+			break;
+	}
+	*used = off;
+	if ((*msg = json_loadb(line, n, 0, jerr)) != NULL &&
+	    json_is_object(*msg))
+		return 1;
+	if (*msg != NULL)
+		snprintf(jerr->text, sizeof jerr->text, "%s, not an object",
+		    json_is_array(*msg) ? "an array" : "a scalar");
+	json_decref(*msg);
+	*msg = NULL;
+	return TETHER_EPROTO;
+}
+
+int
+qmp_classify(json_t *msg, const char *id)
+{
+	json_t	*mid;
+
+	if (json_object_get(msg, "event") != NULL)
+		return QMP_EVENT;
+	if (json_object_get(msg, "return") == NULL &&
+	    json_object_get(msg, "error") == NULL)
+		return QMP_OTHER;
+	/* An answer to an earlier command given up on is not ours. */
+	mid = json_object_get(msg, "id");
+	if (mid != NULL && (!json_is_string(mid) ||
+	    json_string_length(mid) != strlen(id) ||
+	    memcmp(json_string_value(mid), id, strlen(id)) != 0))
+		return QMP_OTHER;
+	return QMP_ANSWER;
+}
+
+/*
  * Reads the next message from s.  Returns 0 and a new reference in *msg,
  * TETHER_ETIMEDOUT, TETHER_EOF, TETHER_EPROTO (not JSON) or EINTR.
  */
@@ -49,35 +114,27 @@ static int
 qmp_read(struct tether_session *s, int64_t deadline, json_t **msg)
 {
 	struct tether_loop	*loop = tether_session_loop(s);
-	const char		*p, *nl;
-	size_t			 len, n;
+	struct qmp		*q = s->proto_state;
+	const char		*p;
+	size_t			 len, used;
 	json_error_t		 jerr;
 	int			 r;
 
 	*msg = NULL;
 	for (;;) {
+		if (q->seen_at != s->consumed)
+			q->seen = 0;
 		p = session_view_at(s, s->consumed, &len);
-		while ((nl = memchr(p, '\n', len)) != NULL) {
-			n = (size_t)(nl - p);
-			if (n > 0 && p[n - 1] == '\r')
-				n--;
-			if (n == 0) {
-				session_consume(s, s->consumed + 1);
-				p = session_view_at(s, s->consumed, &len);
-				continue;
-			}
-			*msg = json_loadb(p, n, 0, &jerr);
-			session_consume(s, s->consumed + (size_t)(nl - p) + 1);
-			if (*msg == NULL || !json_is_object(*msg)) {
-				json_decref(*msg);
-				*msg = NULL;
-				return tether_loop_seterr(loop, TETHER_EPROTO,
-				    "qmp %s: not a QMP message (%s): is %s a "
-				    "QMP monitor?", tether_session_name(s),
-				    jerr.text, tether_session_uri(s));
-			}
+		r = qmp_next(p, len, &q->seen, &used, msg, &jerr);
+		session_consume(s, s->consumed + used);
+		q->seen_at = s->consumed;
+		if (r == 1)
 			return 0;
-		}
+		if (r < 0)
+			return tether_loop_seterr(loop, TETHER_EPROTO,
+			    "qmp %s: not a QMP message (%s): is %s a "
+			    "QMP monitor?", tether_session_name(s),
+			    jerr.text, tether_session_uri(s));
 		if (s->state == SESSION_EOF)
 			return tether_loop_seterr(loop, TETHER_EOF, "qmp %s: "
 			    "the monitor closed the connection",
@@ -108,11 +165,11 @@ tether_qmp_execute(struct tether_session *s, const char *cmd, json_t *args,
 {
 	struct tether_loop	*loop = tether_session_loop(s);
 	struct qmp		*q = s->proto_state;
-	json_t			*req = NULL, *msg = NULL, *err, *mid;
+	json_t			*req = NULL, *msg = NULL, *err;
 	char			*text = NULL, id[32];
 	const char		*desc, *cls;
 	int64_t			 start = tether_now_ms();
-	int			 r;
+	int			 r, kind;
 
 	if (result != NULL)
 		*result = NULL;
@@ -137,17 +194,10 @@ tether_qmp_execute(struct tether_session *s, const char *cmd, json_t *args,
 		json_decref(msg);
 		if ((r = qmp_read(s, deadline, &msg)) != 0)
 			break;
-		if (json_object_get(msg, "event") != NULL) {
+		kind = qmp_classify(msg, id);
+		if (kind == QMP_EVENT)
 			qmp_queue(q, msg);
-			continue;
-		}
-		if (json_object_get(msg, "return") == NULL &&
-		    json_object_get(msg, "error") == NULL)
-			continue;
-		/* An answer to an earlier command given up on: skip it. */
-		mid = json_object_get(msg, "id");
-		if (mid != NULL && (!json_is_string(mid) ||
-		    strcmp(json_string_value(mid), id) != 0))
+		if (kind != QMP_ANSWER)
 			continue;
 		if ((err = json_object_get(msg, "error")) != NULL) {
 			desc = json_string_value(json_object_get(err, "desc"));

@@ -9,6 +9,7 @@
 #include "expect-int.h"
 #include "loop.h"
 #include "proto.h"
+#include "redact.h"
 #include "session.h"
 #include "tether.h"
 #include "transcript.h"
@@ -17,6 +18,8 @@
 #define SESSION_MATCH_MIN	256
 #define SESSION_READ_BUDGET	(1024 * 1024)	/* bytes per wake-up */
 #define SESSION_OPEN_GRACE	30000		/* open-within default, ms */
+#define SESSION_TAIL_MAX	4096		/* bytes in a failure tail */
+#define SESSION_TAIL_CONTEXT	8192		/* bytes read before a tail */
 
 /* What each URI scheme becomes. */
 struct scheme {
@@ -35,24 +38,30 @@ static const struct scheme schemes[] = {
 	{ "ssh://", NULL, &transport_ssh_ops, "\n" },
 };
 
+/* Closes the transcript, writing out what it holds back, redacted. */
+static void
+session_log_close(struct tether_session *s)
+{
+	char *const	*sec;
+	size_t		 n;
+
+	sec = loop_secrets(s->loop, &n);
+	transcript_close(s->tr, sec, n);
+	s->tr = NULL;
+}
+
 static void
 session_free(struct tether_session *s)
 {
-	size_t	i;
-
 	if (s == NULL)
 		return;
 	if (s->proto_free != NULL)
 		s->proto_free(s->proto_state);
 	transport_free(s->t);
-	transcript_close(s->tr);
+	session_log_close(s);
 	buf_free(&s->view);
 	buf_free(&s->outq);
-	for (i = 0; i < s->nsecrets; i++) {
-		explicit_bzero(s->secrets[i], strlen(s->secrets[i]));
-		free(s->secrets[i]);
-	}
-	free(s->secrets);
+	free(s->errmsg);
 	free(s->name);
 	free(s->uri);
 	free(s);
@@ -98,6 +107,8 @@ session_options(struct tether_session *s, struct transport_args *a,
 		a->rows = atoi(v);
 	if ((v = transport_opt(a, "cols")) != NULL)
 		a->cols = atoi(v);
+	s->rows = a->rows;
+	s->cols = a->cols;
 	if ((v = transport_opt(a, "log")) != NULL &&
 	    tether_session_set_log(s, v, NULL) != 0)
 		return tether_loop_seterr(s->loop, TETHER_EIO,
@@ -259,6 +270,10 @@ session_fail(struct tether_session *s, int r)
 	} else {
 		s->state = SESSION_ERROR;
 		s->err = r;
+		/* The loop's message is overwritten by later failures. */
+		free(s->errmsg);
+		s->errmsg = *tether_loop_errmsg(s->loop) != '\0' ?
+		    strdup(tether_loop_errmsg(s->loop)) : NULL;
 	}
 	s->more = 0;
 	transcript_flush(s->tr);
@@ -293,9 +308,13 @@ session_view_add(struct tether_session *s, const char *p, size_t n)
 static void
 session_input(struct tether_session *s, char *p, size_t n)
 {
+	char *const	*sec;
+	size_t		 nsec;
+
 	s->rx_bytes += n;
 	s->last_rx = tether_now_ms();
-	transcript_write(s->tr, p, n, s->secrets, s->nsecrets);
+	sec = loop_secrets(s->loop, &nsec);
+	transcript_write(s->tr, p, n, sec, nsec);
 	if (s->output != NULL)
 		s->output(s->output_arg, p, n);
 	if (!s->raw_match)
@@ -532,26 +551,29 @@ tether_session_set_eol(struct tether_session *s, const char *v)
 void
 tether_session_add_secret(struct tether_session *s, const char *secret)
 {
-	char	**ns;
-	size_t	  i;
-
-	if (secret == NULL || *secret == '\0')
-		return;
-	for (i = 0; i < s->nsecrets; i++) {
-		if (strcmp(s->secrets[i], secret) == 0)
-			return;
-	}
-	if ((ns = realloc(s->secrets, (s->nsecrets + 1) * sizeof *ns)) == NULL)
-		return;
-	s->secrets = ns;
-	if ((s->secrets[s->nsecrets] = strdup(secret)) != NULL)
-		s->nsecrets++;
+	tether_loop_add_secret(s->loop, secret);
 }
 
 int
 tether_session_set_winsize(struct tether_session *s, int rows, int cols)
 {
-	return transport_winsize(s->t, rows, cols);
+	int	r;
+
+	if ((r = transport_winsize(s->t, rows, cols)) == 0 &&
+	    (rows != s->rows || cols != s->cols)) {
+		s->rows = rows;
+		s->cols = cols;
+		transcript_resize(s->tr, cols, rows);
+	}
+	return r;
+}
+
+const char *
+tether_session_error(struct tether_session *s)
+{
+	if (s->state != SESSION_ERROR)
+		return NULL;
+	return s->errmsg != NULL ? s->errmsg : tether_strerror(s->err);
 }
 
 int
@@ -604,93 +626,81 @@ int
 tether_session_set_log(struct tether_session *s, const char *log_path,
     const char *cast_path)
 {
-	transcript_close(s->tr);
-	s->tr = NULL;
+	session_log_close(s);
 	if (log_path == NULL && cast_path == NULL)
 		return 0;
-	if ((s->tr = transcript_open(log_path, cast_path, 80, 24)) == NULL)
+	if ((s->tr = transcript_open(s->loop, log_path, cast_path, s->cols,
+	    s->rows)) == NULL)
 		return TETHER_EIO;
 	return 0;
 }
 
-char *
-session_redact(struct tether_session *s, const char *str, size_t len,
-    size_t *outlen)
+/* Appends one tail byte, control characters made visible. */
+static int
+session_tail_putc(struct buf *b, unsigned char c)
 {
-	struct buf	 b;
-	const char	*hit, *h;
-	size_t		 i, at = 0, sl = 0, l;
-
-	buf_init(&b, 0);
-	for (;;) {
-		hit = NULL;
-		for (i = 0; i < s->nsecrets; i++) {
-			l = strlen(s->secrets[i]);
-			h = memmem(str + at, len - at, s->secrets[i], l);
-			if (h != NULL && (hit == NULL || h < hit)) {
-				hit = h;
-				sl = l;
-			}
-		}
-		if (hit == NULL)
-			break;
-		if (buf_append(&b, str + at, (size_t)(hit - str) - at) != 0 ||
-		    buf_puts(&b, "********") != 0)
-			goto fail;
-		at = (size_t)(hit - str) + sl;
-	}
-	if (buf_append(&b, str + at, len - at) != 0)
-		goto fail;
-	if (outlen != NULL)
-		*outlen = b.len;
-	return buf_steal(&b);
-fail:
-	buf_free(&b);
-	return NULL;
+	if (c == '\r')
+		return 0;
+	if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+		return buf_printf(b, "^%c", c == 0x7f ? '?' : c + '@');
+	return buf_putc(b, c);
 }
 
 char *
 tether_session_tail(struct tether_session *s, int nlines)
 {
 	struct buf	 b;
-	const char	*v, *start;
-	char		*red, *out = NULL;
-	size_t		 len, i, rlen;
-	int		 n = 0;
+	const char	*v;
+	unsigned char	*marks = NULL;
+	char *const	*sec;
+	char		*out = NULL;
+	size_t		 len, i, start, ctx, nsec;
+	int		 n = 0, in_mask = 0;
 
 	v = session_view_at(s, s->view_base, &len);
 	/* Skip a trailing newline, then walk back nlines lines. */
 	i = len;
 	while (i > 0 && (v[i - 1] == '\n' || v[i - 1] == '\r'))
 		i--;
-	start = v;
+	start = 0;
 	while (i > 0) {
 		if (v[i - 1] == '\n' && ++n >= nlines) {
-			start = v + i;
+			start = i;
 			break;
 		}
 		i--;
 	}
-	red = session_redact(s, start, len - (size_t)(start - v), &rlen);
-	if (red == NULL)
-		return NULL;
+	if (len - start > SESSION_TAIL_MAX)
+		start = len - SESSION_TAIL_MAX;
+	/*
+	 * Redact with the bytes before the tail as context, so that a
+	 * secret the tail starts inside of is still recognised.
+	 */
+	ctx = start > SESSION_TAIL_CONTEXT ? start - SESSION_TAIL_CONTEXT : 0;
+	sec = loop_secrets(s->loop, &nsec);
+	if ((marks = calloc(len - ctx + 1, 1)) == NULL ||
+	    redact_marks(sec, nsec, v + ctx, len - ctx, marks) != 0)
+		goto out;
 	buf_init(&b, 0);
-	for (i = 0; i < rlen; i++) {
-		unsigned char c = (unsigned char)red[i];
-
-		if (c == '\r')
+	if (start > 0 && v[start - 1] != '\n' && buf_puts(&b, "...") != 0)
+		goto fail;
+	for (i = start; i < len; i++) {
+		if (marks[i - ctx]) {
+			if (!in_mask && buf_puts(&b, REDACT_MASK) != 0)
+				goto fail;
+			in_mask = 1;
 			continue;
-		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
-			if (buf_printf(&b, "^%c", c == 0x7f ? '?' : c + '@')
-			    != 0)
-				goto out;
-		} else if (buf_putc(&b, c) != 0)
-			goto out;
+		}
+		in_mask = 0;
+		if (session_tail_putc(&b, (unsigned char)v[i]) != 0)
+			goto fail;
 	}
 	out = buf_steal(&b);
-out:
+	goto out;
+fail:
 	buf_free(&b);
-	free(red);
+out:
+	free(marks);
 	return out;
 }
 

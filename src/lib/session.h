@@ -42,6 +42,7 @@ struct tether_session {
 	struct transport	*t;		/* top of the chain */
 	enum session_state	 state;
 	int			 err;		/* with SESSION_ERROR */
+	char			*errmsg;	/* its message, or NULL */
 	enum session_proto	 proto;
 	void			*proto_state;	/* hmp.c / qmp.c private */
 	void			(*proto_free)(void *);
@@ -55,9 +56,8 @@ struct tether_session {
 
 	struct buf		 outq;		/* bytes not yet written */
 	char			 eol[3];
-	char			**secrets;
-	size_t			 nsecrets;
 	struct transcript	*tr;
+	int			 rows, cols;	/* window size */
 
 	int64_t			 opened_at;
 	int64_t			 last_rx;
@@ -85,12 +85,6 @@ const char *session_view_at(struct tether_session *, uint64_t off,
 uint64_t session_view_end(struct tether_session *);
 /* Marks everything before absolute offset off as consumed. */
 void	 session_consume(struct tether_session *, uint64_t off);
-/*
- * Returns a copy of str with the session's secrets replaced, its length
- * in *outlen (may be NULL).  Caller frees.
- */
-char	*session_redact(struct tether_session *, const char *str, size_t len,
-	    size_t *outlen);
 /* Handles a transport status: EOF and errors change the state. */
 void	 session_fail(struct tether_session *, int r);
 

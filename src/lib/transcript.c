@@ -1,5 +1,11 @@
 /*
  * transcript.c - raw logs and asciicast v2 files, with secrets redacted.
+ *
+ * Received bytes go through the session's redaction stream first
+ * (redact.c), then to the raw log at once and to the asciicast, where
+ * output that arrives within TRANSCRIPT_CAST_MERGE ms of an event's start
+ * joins that event.  The first write error is kept and reported to the
+ * loop (tether_loop_lost); nothing more is written to that file.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -8,46 +14,110 @@
 #include <time.h>
 
 #include "buf.h"
+#include "loop.h"
+#include "redact.h"
 #include "transcript.h"
 
-#define TRANSCRIPT_MASK	"********"
+#define TRANSCRIPT_CAST_MERGE	5	/* ms: one asciicast event */
+#define TRANSCRIPT_CAST_MAX	(64 * 1024)	/* bytes in one event */
 
-struct transcript {
-	FILE		*log;
-	FILE		*cast;
-	int64_t		 start;
-	struct buf	 hold;		/* not yet written: may start a secret */
-	char		 utf8[4];	/* an incomplete UTF-8 sequence */
-	size_t		 nutf8;
+struct transcript_file {
+	FILE		*f;
+	char		*path;
+	int		 err;		/* first errno, then nothing written */
 };
 
+struct transcript {
+	struct tether_loop	*loop;
+	struct transcript_file	 log;
+	struct transcript_file	 cast;
+	int64_t			 start;
+	struct redact		 rd;
+	struct buf		 ev;		/* the asciicast event being built */
+	int64_t			 ev_at;		/* its time */
+	char			 utf8[4];	/* an incomplete UTF-8 sequence */
+	size_t			 nutf8;
+};
+
+/* Records the first error on f and tells the loop. */
+static void
+transcript_lost(struct transcript *tr, struct transcript_file *f, int err)
+{
+	if (f->err != 0)
+		return;
+	f->err = err != 0 ? err : EIO;
+	loop_set_lost(tr->loop, f->path, f->err);
+}
+
+/* Writes n bytes to f, then flushes; errors are recorded once. */
+static void
+transcript_put(struct transcript *tr, struct transcript_file *f,
+    const void *p, size_t n)
+{
+	if (f->f == NULL || f->err != 0)
+		return;
+	errno = 0;
+	if ((n > 0 && fwrite(p, 1, n, f->f) != n) || fflush(f->f) != 0)
+		transcript_lost(tr, f, errno);
+}
+
+static int
+transcript_file_open(struct transcript_file *f, const char *path)
+{
+	if ((f->path = strdup(path)) == NULL)
+		return -1;
+	return (f->f = fopen(path, "w")) == NULL ? -1 : 0;
+}
+
+static void
+transcript_file_close(struct transcript *tr, struct transcript_file *f)
+{
+	if (f->f != NULL) {
+		errno = 0;
+		if (fclose(f->f) != 0)
+			transcript_lost(tr, f, errno);
+	}
+	free(f->path);
+	f->f = NULL;
+	f->path = NULL;
+}
+
 struct transcript *
-transcript_open(const char *log_path, const char *cast_path, int cols,
-    int rows)
+transcript_open(struct tether_loop *loop, const char *log_path,
+    const char *cast_path, int cols, int rows)
 {
 	struct transcript	*tr;
 	struct timespec		 ts;
+	char			 hdr[256];
+	int			 saved;
 
 	if ((tr = calloc(1, sizeof *tr)) == NULL)
 		return NULL;
-	buf_init(&tr->hold, 0);
+	tr->loop = loop;
+	redact_init(&tr->rd);
+	buf_init(&tr->ev, 0);
 	tr->start = tether_now_ms();
-	if (log_path != NULL && (tr->log = fopen(log_path, "w")) == NULL)
+	if (log_path != NULL && transcript_file_open(&tr->log, log_path) != 0)
 		goto fail;
 	if (cast_path != NULL) {
-		if ((tr->cast = fopen(cast_path, "w")) == NULL)
+		if (transcript_file_open(&tr->cast, cast_path) != 0)
 			goto fail;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		fprintf(tr->cast, "{\"version\": 2, \"width\": %d, "
+		snprintf(hdr, sizeof hdr, "{\"version\": 2, \"width\": %d, "
 		    "\"height\": %d, \"timestamp\": %lld, "
 		    "\"env\": {\"TERM\": \"xterm-256color\"}}\n",
 		    cols > 0 ? cols : 80, rows > 0 ? rows : 24,
 		    (long long)ts.tv_sec);
-		fflush(tr->cast);
+		transcript_put(tr, &tr->cast, hdr, strlen(hdr));
 	}
 	return tr;
 fail:
-	transcript_close(tr);
+	saved = errno;
+	transcript_file_close(tr, &tr->log);
+	transcript_file_close(tr, &tr->cast);
+	redact_free(&tr->rd);
+	free(tr);
+	errno = saved;
 	return NULL;
 }
 
@@ -73,30 +143,32 @@ utf8_seqlen(const unsigned char *p, size_t n)
 		if ((p[i] & 0xc0) != 0x80)
 			return 0;
 	}
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+		return 0;		/* overlong, surrogate, > U+10FFFF */
 	return len;
 }
 
-/* Writes bytes as one asciicast "o" event, a JSON string. */
-static void
-transcript_cast(struct transcript *tr, const char *data, size_t n)
+/* Appends bytes to b as the inside of a JSON string. */
+static int
+transcript_json(struct transcript *tr, struct buf *b, const char *data,
+    size_t n)
 {
-	const unsigned char	*p = (const unsigned char *)data;
 	struct buf		 all;
+	const unsigned char	*p;
 	size_t			 i = 0, l;
-	FILE			*f = tr->cast;
+	int			 r = 0;
 
 	buf_init(&all, 0);
 	if (buf_append(&all, tr->utf8, tr->nutf8) != 0 ||
 	    buf_append(&all, data, n) != 0) {
 		buf_free(&all);
-		return;
+		return TETHER_ENOMEM;
 	}
 	tr->nutf8 = 0;
 	p = (const unsigned char *)all.data;
 	n = all.len;
-	fprintf(f, "[%.6f, \"o\", \"",
-	    (double)(tether_now_ms() - tr->start) / 1000.0);
-	while (i < n) {
+	while (i < n && r == 0) {
 		l = utf8_seqlen(p + i, n - i);
 		if (l == (size_t)-1) {
 			/* Keep an incomplete sequence for the next event. */
@@ -105,129 +177,114 @@ transcript_cast(struct transcript *tr, const char *data, size_t n)
 			break;
 		}
 		if (l == 0) {
-			fputs("\\ufffd", f);
+			r = buf_puts(b, "\\ufffd");
 			i++;
 			continue;
 		}
 		if (l > 1) {
-			fwrite(p + i, 1, l, f);
+			r = buf_append(b, p + i, l);
 			i += l;
 			continue;
 		}
 		switch (p[i]) {
 		case '"':
-			fputs("\\\"", f);
+			r = buf_puts(b, "\\\"");
 			break;
 		case '\\':
-			fputs("\\\\", f);
+			r = buf_puts(b, "\\\\");
 			break;
 		case '\n':
-			fputs("\\n", f);
+			r = buf_puts(b, "\\n");
 			break;
 		case '\r':
-			fputs("\\r", f);
+			r = buf_puts(b, "\\r");
 			break;
 		case '\t':
-			fputs("\\t", f);
+			r = buf_puts(b, "\\t");
 			break;
 		default:
 			if (p[i] < 0x20 || p[i] == 0x7f)
-				fprintf(f, "\\u%04x", p[i]);
+				r = buf_printf(b, "\\u%04x", p[i]);
 			else
-				fputc(p[i], f);
+				r = buf_putc(b, p[i]);
 		}
 		i++;
 	}
-	fputs("\"]\n", f);
 	buf_free(&all);
+	return r;
 }
 
+/* Writes the asciicast event being built, if any. */
+static void
+transcript_cast_flush(struct transcript *tr)
+{
+	struct buf	line;
+
+	if (tr->ev.len == 0)
+		return;
+	buf_init(&line, 0);
+	if (buf_printf(&line, "[%.6f, \"o\", \"",
+	    (double)(tr->ev_at - tr->start) / 1000.0) == 0 &&
+	    transcript_json(tr, &line, tr->ev.data, tr->ev.len) == 0 &&
+	    buf_puts(&line, "\"]\n") == 0)
+		transcript_put(tr, &tr->cast, line.data, line.len);
+	else
+		transcript_lost(tr, &tr->cast, ENOMEM);
+	buf_free(&line);
+	buf_reset(&tr->ev);
+}
+
+/* Adds redacted output to the log and to the asciicast event. */
 static void
 transcript_emit(struct transcript *tr, const char *data, size_t n)
 {
+	int64_t	now;
+
 	if (n == 0)
 		return;
-	if (tr->log != NULL) {
-		fwrite(data, 1, n, tr->log);
-		fflush(tr->log);
-	}
-	if (tr->cast != NULL) {
-		transcript_cast(tr, data, n);
-		fflush(tr->cast);
-	}
-}
-
-/*
- * Returns how many bytes at the end of p[0..n) could be the start of a
- * secret (and must wait for more data).
- */
-static size_t
-transcript_holdback(const char *p, size_t n, char *const *secrets,
-    size_t nsecrets)
-{
-	size_t	i, k, sl, best = 0;
-
-	for (i = 0; i < nsecrets; i++) {
-		sl = strlen(secrets[i]);
-		for (k = sl - 1; k > best && k > 0; k--) {
-			if (k <= n && memcmp(p + n - k, secrets[i], k) == 0) {
-				best = k;
-				break;
-			}
-		}
-	}
-	return best;
+	transcript_put(tr, &tr->log, data, n);
+	if (tr->cast.f == NULL || tr->cast.err != 0)
+		return;
+	now = tether_now_ms();
+	if (tr->ev.len > 0 && (now - tr->ev_at > TRANSCRIPT_CAST_MERGE ||
+	    tr->ev.len + n > TRANSCRIPT_CAST_MAX))
+		transcript_cast_flush(tr);
+	if (tr->ev.len == 0)
+		tr->ev_at = now;
+	if (buf_append(&tr->ev, data, n) != 0)
+		transcript_lost(tr, &tr->cast, ENOMEM);
 }
 
 void
 transcript_write(struct transcript *tr, const char *data, size_t n,
     char *const *secrets, size_t nsecrets)
 {
-	struct buf	 out;
-	const char	*p, *hit;
-	size_t		 i, len, keep, sl, at;
+	struct buf	out;
 
 	if (tr == NULL)
 		return;
-	if (nsecrets == 0 && tr->hold.len == 0) {
-		transcript_emit(tr, data, n);
-		return;
-	}
-	if (buf_append(&tr->hold, data, n) != 0)
-		return;
 	buf_init(&out, 0);
-	p = tr->hold.data;
-	len = tr->hold.len;
-	/* Replace every complete occurrence of any secret. */
-	for (at = 0; at < len;) {
-		hit = NULL;
-		sl = 0;
-		for (i = 0; i < nsecrets; i++) {
-			const char *h;
-			size_t l = strlen(secrets[i]);
-
-			if (l == 0)
-				continue;
-			h = memmem(p + at, len - at, secrets[i], l);
-			if (h != NULL && (hit == NULL || h < hit)) {
-				hit = h;
-				sl = l;
-			}
-		}
-		if (hit == NULL)
-			break;
-		if (buf_append(&out, p + at, (size_t)(hit - p) - at) != 0 ||
-		    buf_puts(&out, TRANSCRIPT_MASK) != 0)
-			goto out;
-		at = (size_t)(hit - p) + sl;
-	}
-	keep = transcript_holdback(p + at, len - at, secrets, nsecrets);
-	if (buf_append(&out, p + at, len - at - keep) != 0)
-		goto out;
-	transcript_emit(tr, out.data, out.len);
-	buf_consume(&tr->hold, len - keep);
-out:
+	if (redact_feed(&tr->rd, secrets, nsecrets, data, n, &out) != 0) {
+		transcript_lost(tr, &tr->log, ENOMEM);
+		transcript_lost(tr, &tr->cast, ENOMEM);
+	} else
+		transcript_emit(tr, out.data, out.len);
+	if (out.data != NULL)
+		explicit_bzero(out.data, out.len);
 	buf_free(&out);
+}
+
+void
+transcript_resize(struct transcript *tr, int cols, int rows)
+{
+	char	line[96];
+
+	if (tr == NULL || tr->cast.f == NULL)
+		return;
+	transcript_cast_flush(tr);
+	snprintf(line, sizeof line, "[%.6f, \"r\", \"%dx%d\"]\n",
+	    (double)(tether_now_ms() - tr->start) / 1000.0, cols, rows);
+	transcript_put(tr, &tr->cast, line, strlen(line));
 }
 
 void
@@ -235,24 +292,25 @@ transcript_flush(struct transcript *tr)
 {
 	if (tr == NULL)
 		return;
-	transcript_emit(tr, tr->hold.data, tr->hold.len);
-	buf_reset(&tr->hold);
-	if (tr->log != NULL)
-		fflush(tr->log);
-	if (tr->cast != NULL)
-		fflush(tr->cast);
+	transcript_cast_flush(tr);
 }
 
 void
-transcript_close(struct transcript *tr)
+transcript_close(struct transcript *tr, char *const *secrets,
+    size_t nsecrets)
 {
+	struct buf	out;
+
 	if (tr == NULL)
 		return;
-	transcript_flush(tr);
-	if (tr->log != NULL)
-		fclose(tr->log);
-	if (tr->cast != NULL)
-		fclose(tr->cast);
-	buf_free(&tr->hold);
+	buf_init(&out, 0);
+	if (redact_finish(&tr->rd, secrets, nsecrets, &out) == 0)
+		transcript_emit(tr, out.data, out.len);
+	buf_free(&out);
+	transcript_cast_flush(tr);
+	transcript_file_close(tr, &tr->log);
+	transcript_file_close(tr, &tr->cast);
+	redact_free(&tr->rd);
+	buf_free(&tr->ev);
 	free(tr);
 }

@@ -1,6 +1,10 @@
 /*
  * transport-sock.c - unix: and tcp: byte streams with non-blocking connect
  * retried until the connect-within deadline.
+ *
+ * A unix socket whose listen backlog is full fails connect() at once with
+ * EAGAIN (it is never "in progress" as TCP is): that attempt is over, and
+ * is retried with backoff like a refused one.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -53,7 +57,7 @@ sock_attempt(struct transport *t)
 		t->wake_at = -1;
 		return 0;
 	}
-	if (errno == EINPROGRESS || errno == EAGAIN) {
+	if (errno == EINPROGRESS) {
 		t->fd = fd;
 		s->connecting = 1;
 		t->wake_at = s->deadline;	/* give up then */
@@ -62,6 +66,16 @@ sock_attempt(struct transport *t)
 	s->last_errno = errno;
 	close(fd);
 	return -1;
+}
+
+/* Returns what went wrong with the last attempt, for messages. */
+static const char *
+sock_why(struct sock *s)
+{
+	if (s->last_errno == EAGAIN && s->sa.ss_family == AF_UNIX)
+		return "its listen backlog is full (EAGAIN): the server is "
+		    "not accepting connections";
+	return strerror(s->last_errno);
 }
 
 /* Schedules another attempt, or fails when the deadline has passed. */
@@ -80,10 +94,9 @@ sock_retry(struct transport *t)
 		if (s->attempts > 1)
 			return tether_loop_seterr(t->loop, TETHER_ECONNECT,
 			    "cannot connect to %s: %s (%d attempts)", s->desc,
-			    strerror(s->last_errno), s->attempts);
+			    sock_why(s), s->attempts);
 		return tether_loop_seterr(t->loop, TETHER_ECONNECT,
-		    "cannot connect to %s: %s", s->desc,
-		    strerror(s->last_errno));
+		    "cannot connect to %s: %s", s->desc, sock_why(s));
 	}
 	t->wake_at = now + s->retry;
 	if (t->wake_at > s->deadline)

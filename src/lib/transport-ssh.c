@@ -479,50 +479,139 @@ ssh_keytype(int type, const char **name)
 	return LIBSSH2_KNOWNHOST_KEY_UNKNOWN;
 }
 
+/* Returns nonzero when s[0..n) is base64 for exactly 20 bytes. */
+static int
+ssh_kh_b64_20(const char *s, size_t n)
+{
+	size_t	i;
+
+	if (n != 28 || s[27] != '=')
+		return 0;
+	for (i = 0; i < 27; i++) {
+		if (!isalnum((unsigned char)s[i]) && s[i] != '+' &&
+		    s[i] != '/')
+			return 0;
+	}
+	return 1;
+}
+
 /*
- * Reads a known_hosts file line by line: libssh2's readfile stops at the
+ * Returns nonzero for a usable hashed name, as OpenSSH takes it:
+ * hashed = "|1|" SALT "|" HASH, each base64 for 20 bytes (SHA-1).
+ * libssh2 leaks on any other, and could never match it anyway.
+ */
+static int
+ssh_kh_hashed_ok(const char *p)
+{
+	const char	*bar;
+	size_t		 n;
+
+	p += 3;
+	if ((bar = strchr(p, '|')) == NULL ||
+	    !ssh_kh_b64_20(p, (size_t)(bar - p)))
+		return 0;
+	n = strcspn(bar + 1, " \t");
+	return ssh_kh_b64_20(bar + 1, n);
+}
+
+/*
+ * One known_hosts line, NUL-terminated, modified in place.  Returns
+ * nonzero when it marks key64 @revoked.
+ * line = [ "@revoked" | "@cert-authority" ] HOSTS TYPE KEY [ COMMENT ]
+ *      | "#" COMMENT | blank
+ * HOSTS = hashed | NAME { "," NAME }
+ */
+static int
+ssh_kh_line(LIBSSH2_KNOWNHOSTS *kh, char *p, const char *key64)
+{
+	char	*fields[4];
+	int	 i;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0' || *p == '#')
+		return 0;
+	if (strncmp(p, "@revoked", 8) == 0) {
+		/* "@revoked HOSTS TYPE KEY": the key must never do. */
+		for (i = 0; i < 4; i++) {
+			fields[i] = strsep(&p, " \t");
+			while (p != NULL && (*p == ' ' || *p == '\t'))
+				p++;
+		}
+		return fields[3] != NULL && strcmp(fields[3], key64) == 0;
+	}
+	if (*p == '@')
+		return 0;	/* @cert-authority: not for host keys */
+	if (strncmp(p, "|1|", 3) == 0 && !ssh_kh_hashed_ok(p))
+		return 0;
+	/* Lines libssh2 cannot parse are skipped, not fatal. */
+	(void)libssh2_knownhost_readline(kh, p, strlen(p),
+	    LIBSSH2_KNOWNHOST_FILE_OPENSSH);
+	return 0;
+}
+
+/*
+ * Reads known_hosts text line by line: libssh2's readfile stops at the
  * first line it does not understand (@cert-authority, unknown key types),
- * and loses every later entry.  Revoked keys are compared here.  Returns
+ * and loses every later entry.  Revoked keys are compared here.
+ * known_hosts = { line ( "\n" | "\r\n" ) } [ line ]
+ */
+int
+ssh_kh_parse(LIBSSH2_KNOWNHOSTS *kh, const char *text, size_t len,
+    const char *key64)
+{
+	const char	*nl;
+	char		*line = NULL, *nb;
+	size_t		 n, cap = 0;
+	int		 revoked = 0;
+
+	while (len > 0) {
+		if ((nl = memchr(text, '\n', len)) != NULL)
+			n = (size_t)(nl - text);
+		else
+			n = len;
+		if (n + 1 > cap) {
+			if ((nb = realloc(line, n + 1)) == NULL)
+				break;
+			line = nb;
+			cap = n + 1;
+		}
+		memcpy(line, text, n);
+		line[n] = '\0';
+		while (n > 0 && line[n - 1] == '\r')
+			line[--n] = '\0';
+		revoked |= ssh_kh_line(kh, line, key64);
+		n = nl != NULL ? (size_t)(nl - text) + 1 : len;
+		text += n;
+		len -= n;
+	}
+	free(line);
+	return revoked;
+}
+
+/*
+ * Reads the known_hosts file at path (a missing one is empty).  Returns
  * nonzero when key64 is marked @revoked.
  */
 static int
 ssh_kh_load(LIBSSH2_KNOWNHOSTS *kh, const char *path, const char *key64)
 {
-	FILE	*f;
-	char	*line = NULL, *p, *fields[4];
-	size_t	 cap = 0;
-	ssize_t	 n;
-	int	 revoked = 0, i;
+	struct buf	 b;
+	char		 chunk[8192];
+	size_t		 n;
+	FILE		*f;
+	int		 revoked = 0;
 
 	if ((f = fopen(path, "re")) == NULL)
 		return 0;
-	while ((n = getline(&line, &cap, f)) > 0) {
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
-		p = line;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0' || *p == '#')
-			continue;
-		if (strncmp(p, "@revoked", 8) == 0) {
-			/* "@revoked HOSTS TYPE KEY": the key must never do. */
-			for (i = 0; i < 4; i++) {
-				fields[i] = strsep(&p, " \t");
-				while (p != NULL && (*p == ' ' || *p == '\t'))
-					p++;
-			}
-			if (fields[3] != NULL && strcmp(fields[3], key64) == 0)
-				revoked = 1;
-			continue;
-		}
-		if (*p == '@')
-			continue;
-		/* Lines libssh2 cannot parse are skipped, not fatal. */
-		(void)libssh2_knownhost_readline(kh, p, strlen(p),
-		    LIBSSH2_KNOWNHOST_FILE_OPENSSH);
+	buf_init(&b, 0);
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		if (buf_append(&b, chunk, n) != 0)
+			break;
 	}
-	free(line);
 	fclose(f);
+	revoked = ssh_kh_parse(kh, buf_str(&b), b.len, key64);
+	buf_free(&b);
 	return revoked;
 }
 
@@ -1221,12 +1310,17 @@ ssh_options(struct transport *t, struct transport_args *a)
 		if ((s->user = strdup(v)) == NULL)
 			return TETHER_ENOMEM;
 	}
-	if ((v = transport_opt(a, "password")) != NULL &&
-	    (s->password = strdup(v)) == NULL)
-		return TETHER_ENOMEM;
-	if ((v = transport_opt(a, "passphrase")) != NULL &&
-	    (s->passphrase = strdup(v)) == NULL)
-		return TETHER_ENOMEM;
+	/* Secrets of the whole run: an echo on any session is redacted. */
+	if ((v = transport_opt(a, "password")) != NULL) {
+		tether_loop_add_secret(t->loop, v);
+		if ((s->password = strdup(v)) == NULL)
+			return TETHER_ENOMEM;
+	}
+	if ((v = transport_opt(a, "passphrase")) != NULL) {
+		tether_loop_add_secret(t->loop, v);
+		if ((s->passphrase = strdup(v)) == NULL)
+			return TETHER_ENOMEM;
+	}
 
 	if ((v = transport_opt(a, "identity")) != NULL) {
 		if (ssh_add_id(s, v) != 0)

@@ -1,7 +1,19 @@
 /*
  * transport-telnet.c - the telnet protocol (libtelnet) layered over the
  * tcp or unix transport in t->next: options negotiated, IAC escaped,
- * CR NUL undone, only data bytes passed up.
+ * CR NUL undone, only data bytes passed up, every queue bounded.
+ *
+ * Bounds.  Everything queued for the server (our data, refusals of its
+ * options, NAWS, TTYPE) goes through tx, capped near TELNET_TXMAX.  A
+ * server that keeps negotiating and never reads our answers meets
+ * backpressure, as TCP itself applies it: while tx is full we stop
+ * reading from it (no POLLIN) until it reads, so our memory stays
+ * bounded and nothing it sent is lost; an expect on the session still
+ * ends at its deadline.  A subnegotiation longer than libtelnet's buffer
+ * makes libtelnet go back to data mode in the middle of it: the rest of
+ * it, up to IAC SE, is dropped here and never passed up as data.  A
+ * server that turns on COMPRESS2, which we refuse, and libtelnet's fatal
+ * errors fail the session with TETHER_EPROTO.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,7 +25,8 @@
 #include "tether.h"
 #include "transport.h"
 
-#define TELNET_TXMAX	(256 * 1024)	/* queued before EAGAIN */
+#define TELNET_TXMAX	(256 * 1024)	/* queued for the server, at most */
+#define TELNET_RXBUDGET	(256 * 1024)	/* read per call without data */
 #define TELNET_TERM	"vt100"		/* TTYPE when TERM is unset */
 
 /*
@@ -40,7 +53,10 @@ struct tn {
 	int		 rx_binary;	/* server sends binary */
 	int		 tx_binary;	/* we send binary */
 	int		 naws;		/* server wants our size */
+	int		 naws_due;	/* our size changed while tx was full */
 	int		 cr;		/* last data byte was CR */
+	int		 sb_skip;	/* dropping an overlong SB's tail */
+	int		 tx_dead;	/* server stopped reading: drop tx */
 	int		 err;		/* fatal error, or 0 */
 };
 
@@ -51,6 +67,11 @@ tn_naws(struct tn *tn)
 
 	if (!tn->naws)
 		return;
+	if (tn->tx.len >= TELNET_TXMAX) {
+		tn->naws_due = 1;	/* sent once tx drains */
+		return;
+	}
+	tn->naws_due = 0;
 	sz[0] = (unsigned char)((tn->cols >> 8) & 0xff);
 	sz[1] = (unsigned char)(tn->cols & 0xff);
 	sz[2] = (unsigned char)((tn->rows >> 8) & 0xff);
@@ -84,18 +105,50 @@ tn_data(struct tn *tn, const char *p, size_t n)
 		tn->err = TETHER_ENOMEM;
 }
 
+/*
+ * A warning from libtelnet: one from its subnegotiation buffer means it
+ * gave up on an overlong SB and reads the rest of it as data.
+ */
+static void
+tn_warning(struct tn *tn, telnet_event_t *ev)
+{
+	if (ev->error.func != NULL &&
+	    strcmp(ev->error.func, "_buffer_byte") == 0)
+		tn->sb_skip = 1;
+}
+
 static void
 tn_event(telnet_t *telnet, telnet_event_t *ev, void *arg)
 {
 	struct tn	*tn = arg;
 
+	if (tn->err != 0)
+		return;		/* the session has failed: nothing more */
 	switch (ev->type) {
 	case TELNET_EV_DATA:
-		tn_data(tn, ev->data.buffer, ev->data.size);
+		if (!tn->sb_skip)
+			tn_data(tn, ev->data.buffer, ev->data.size);
+		break;
+	case TELNET_EV_IAC:
+		if (ev->iac.cmd == TELNET_SE)
+			tn->sb_skip = 0;
+		break;
+	case TELNET_EV_SUBNEGOTIATION:
+		tn->sb_skip = 0;	/* framed again */
 		break;
 	case TELNET_EV_SEND:
-		if (buf_append(&tn->tx, ev->data.buffer, ev->data.size) != 0)
+		if (!tn->tx_dead &&
+		    buf_append(&tn->tx, ev->data.buffer, ev->data.size) != 0)
 			tn->err = TETHER_ENOMEM;
+		break;
+	case TELNET_EV_COMPRESS:
+		if (ev->compress.state)
+			tn->err = tether_loop_seterr(tn->t->loop,
+			    TETHER_EPROTO, "telnet: the server turned on "
+			    "COMPRESS2 (MCCP), which was refused");
+		break;
+	case TELNET_EV_WARNING:
+		tn_warning(tn, ev);
 		break;
 	case TELNET_EV_WILL:
 	case TELNET_EV_WONT:
@@ -138,6 +191,8 @@ tn_push(struct transport *t)
 		if (r != 0)
 			return r;
 		buf_consume(&tn->tx, nw);
+		if (tn->naws_due && tn->tx.len < TELNET_TXMAX)
+			tn_naws(tn);
 	}
 	return 0;
 }
@@ -175,29 +230,58 @@ telnet_connect(struct transport *t)
 	return transport_connect(t->next);
 }
 
+/*
+ * Pushes tx out.  Returns 0 when there is room to read more from the
+ * server, TETHER_EAGAIN when tx is full (backpressure), or an error.  A
+ * server that no longer reads at all (EPIPE) may still have sent data:
+ * what is queued for it is dropped and reading goes on.
+ */
+static int
+tn_drain(struct transport *t)
+{
+	struct tn	*tn = t->priv;
+	int		 r;
+
+	r = tn_push(t);
+	if (r == TETHER_EOF) {
+		buf_reset(&tn->tx);
+		tn->tx_dead = 1;
+		return 0;
+	}
+	if (r < 0 && r != TETHER_EAGAIN)
+		return r;
+	return tn->tx.len >= TELNET_TXMAX ? TETHER_EAGAIN : 0;
+}
+
 static int
 telnet_read(struct transport *t, void *p, size_t n, size_t *nread)
 {
 	struct tn	*tn = t->priv;
-	size_t		 got;
-	int		 r = 0, pr;
+	size_t		 got, want, budget = 0;
+	int		 r = 0;
 
-	if (tn->err != 0)
-		return tn->err;
-	while (tn->rx.len == 0) {
-		r = transport_read(t->next, p, n, &got);
+	/* Data decoded before a fatal error is passed up first. */
+	while (tn->rx.len == 0 && tn->err == 0) {
+		/* Answer negotiation at once; POLLOUT covers the rest. */
+		if ((r = tn_drain(t)) != 0)
+			break;
+		/* Give the loop its turn when a flood carries no data. */
+		if (budget >= TELNET_RXBUDGET) {
+			r = TETHER_EAGAIN;
+			break;
+		}
+		/* What one read can make us answer stays near the cap. */
+		want = TELNET_TXMAX - tn->tx.len;
+		if (want > n)
+			want = n;
+		r = transport_read(t->next, p, want, &got);
 		if (r != 0)
 			break;
+		budget += got;
 		telnet_recv(tn->telnet, p, got);
-		if (tn->err != 0)
-			return tn->err;
-		/* Answer negotiation at once; POLLOUT covers the rest. */
-		pr = tn_push(t);
-		if (pr < 0 && pr != TETHER_EOF)
-			return pr;
 	}
 	if (tn->rx.len == 0)
-		return r;
+		return tn->err != 0 ? tn->err : r;
 	got = tn->rx.len < n ? tn->rx.len : n;
 	memcpy(p, tn->rx.data, got);
 	buf_consume(&tn->rx, got);
@@ -211,12 +295,23 @@ telnet_write(struct transport *t, const void *vp, size_t n,
 {
 	struct tn	*tn = t->priv;
 	const char	*p = vp;
-	size_t		 i, start = 0;
+	size_t		 i, start = 0, room;
 	int		 r;
 
-	if (tn->tx.len >= TELNET_TXMAX) {
-		if ((r = tn_push(t)) != 0)
-			return r;
+	if (tn->err != 0)
+		return tn->err;
+	if (tn->tx_dead)
+		return TETHER_EOF;
+	if (tn->tx.len >= TELNET_TXMAX / 2 && (r = tn_push(t)) != 0)
+		return r;
+	/* Escaping at most doubles what is taken: tx stays under the cap. */
+	room = (TELNET_TXMAX - tn->tx.len) / 2;
+	if (room == 0)
+		return TETHER_EAGAIN;
+	if (n > room) {
+		n = room;
+		if (p[n - 1] == '\r')
+			n++;	/* keep CR LF together */
 	}
 	if (tn->tx_binary)
 		telnet_send(tn->telnet, p, n);
@@ -257,6 +352,9 @@ telnet_events(struct transport *t)
 	ev = transport_events(t->next);
 	if (tn != NULL && tn->tx.len > 0)
 		ev |= POLLOUT;
+	/* Backpressure: read no more until the server reads its answers. */
+	if (tn != NULL && tn->tx.len >= TELNET_TXMAX)
+		ev &= ~POLLIN;
 	return ev;
 }
 

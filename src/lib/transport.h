@@ -103,6 +103,15 @@ int	 transport_hostport(const char *, char **host, int *port);
 /* Parses a duration ("250ms", "30s", "2m", "1h", bare = seconds) to ms. */
 int	 transport_duration(const char *, int64_t *ms);
 
+/*
+ * Adds the entries of known_hosts text (len bytes) to a libssh2 list
+ * (transport-ssh.c).  Returns nonzero when key64, a base64 host key, is
+ * marked @revoked there.
+ */
+struct _LIBSSH2_KNOWNHOSTS;
+int	 ssh_kh_parse(struct _LIBSSH2_KNOWNHOSTS *, const char *text,
+	    size_t len, const char *key64);
+
 /* Non-blocking socket helpers for unix/tcp (transport-sock.c). */
 int	 sock_read(struct transport *, void *, size_t, size_t *);
 int	 sock_write(struct transport *, const void *, size_t, size_t *);

@@ -5,6 +5,9 @@
 
 #include "vtstrip.h"
 
+#define VT_CAN	0x18
+#define VT_SUB	0x1a
+
 enum {
 	VT_GROUND,
 	VT_ESC,		/* after ESC */
@@ -18,6 +21,7 @@ void
 vtstrip_init(struct vtstrip *vt)
 {
 	vt->state = VT_GROUND;
+	vt->len = 0;
 }
 
 size_t
@@ -25,7 +29,7 @@ vtstrip_feed(struct vtstrip *vt, const char *in, size_t n, char *out)
 {
 	const unsigned char	*p = (const unsigned char *)in;
 	const unsigned char	*end = p + n, *esc;
-	size_t			 o = 0;
+	size_t			 o = 0, max;
 	unsigned char		 c;
 
 	while (p < end) {
@@ -41,10 +45,25 @@ vtstrip_feed(struct vtstrip *vt, const char *in, size_t n, char *out)
 			if (p == end)
 				break;
 			vt->state = VT_ESC;
+			vt->len = 1;
 			p++;
 			continue;
 		}
 		c = *p++;
+		/* CAN and SUB abort any sequence, and are executed. */
+		if (c == VT_CAN || c == VT_SUB) {
+			vt->state = VT_GROUND;
+			out[o++] = (char)c;
+			continue;
+		}
+		/* Past its cap a sequence is abandoned: c is text again. */
+		max = vt->state == VT_STRING || vt->state == VT_STRING_ESC ?
+		    VTSTRIP_STRING_MAX : VTSTRIP_SEQ_MAX;
+		if (++vt->len > max) {
+			vt->state = VT_GROUND;
+			p--;
+			continue;
+		}
 		switch (vt->state) {
 		case VT_ESC:
 			if (c == '[')
@@ -55,7 +74,7 @@ vtstrip_feed(struct vtstrip *vt, const char *in, size_t n, char *out)
 			else if (c >= 0x20 && c <= 0x2f)
 				vt->state = VT_ESC_INTER;
 			else if (c == 0x1b)
-				vt->state = VT_ESC;
+				vt->len = 1;	/* a new sequence */
 			else
 				vt->state = VT_GROUND;
 			break;
@@ -66,9 +85,10 @@ vtstrip_feed(struct vtstrip *vt, const char *in, size_t n, char *out)
 		case VT_CSI:
 			if (c >= 0x40 && c <= 0x7e)
 				vt->state = VT_GROUND;
-			else if (c == 0x1b)
+			else if (c == 0x1b) {
 				vt->state = VT_ESC;
-			else if (c < 0x20 && c != 0x1b) {
+				vt->len = 1;
+			} else if (c < 0x20) {
 				/* C0 controls inside CSI are executed. */
 				out[o++] = (char)c;
 			}

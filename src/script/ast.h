@@ -69,6 +69,8 @@ struct ast_expr {
 	struct ast_expr		**items;
 	struct ast_expr		**keys;
 	size_t			 nitems;
+	size_t			 cap;	/* items (and keys) allocated */
+	int			 height; /* 1 + the tallest operand's */
 	const char		*src;	/* source text of the expression */
 	size_t			 srclen;
 	struct ast_def		*def;	/* EXPR_CALL of a def */
@@ -146,13 +148,18 @@ struct ast_stmt {
 	struct ast_expr		*e1, *e2, *e3;
 	struct ast_word		**words;
 	size_t			 nwords;
+	size_t			 wcap;		/* words allocated */
 	struct ast_branch	**branches;
 	size_t			 nbranches;
+	size_t			 bcap;		/* branches allocated */
 	struct ast_stmt		*body, *alt;
 	const struct builtin	*bi;
-	const char		*src;		/* the statement's first line */
+	/* The statement's first line, at most AST_SRC_MAX bytes of it. */
+	const char		*src;
 	size_t			 srclen;
 };
+
+#define AST_SRC_MAX	512
 
 /* A def: hoisted, callable from anywhere in the playbook. */
 struct ast_def {
@@ -162,6 +169,7 @@ struct ast_def {
 	size_t			 nparams;
 	struct ast_stmt		*body;
 	struct ast_def		*next;
+	struct ast_def		*hnext;		/* same hash bucket */
 };
 
 /* A source file, kept for error messages. */
@@ -170,6 +178,16 @@ struct ast_source {
 	const char		*text;
 	size_t			 len;
 	struct ast_source	*next;
+	struct ast_source	*hnext;		/* same hash bucket */
+	size_t			*lines;		/* line starts, built when */
+	size_t			 nlines;	/* first asked for */
+};
+
+/* A hash table of names (defs, sources), in the program's arena. */
+struct ast_index {
+	void			**buckets;
+	size_t			 nbuckets;
+	size_t			 count;
 };
 
 struct ast_program {
@@ -177,11 +195,24 @@ struct ast_program {
 	struct ast_stmt		*body;
 	struct ast_def		*defs;
 	struct ast_source	*sources;
+	struct ast_index	 defindex;
+	struct ast_index	 srcindex;
 };
 
+/* Adds d to the defs of prog (ast_def_find finds it). */
+void	 ast_def_add(struct ast_program *, struct ast_def *d);
 /* Returns the def named name, or NULL. */
 struct ast_def *ast_def_find(struct ast_program *, const char *name);
-/* Returns the text of line `line` of file (its length in *len), or NULL. */
+/*
+ * Returns a new source of prog: a copy of path and of the len bytes of
+ * text, in the arena.
+ */
+struct ast_source *ast_source_add(struct ast_program *, const char *path,
+	    const char *text, size_t len);
+/*
+ * Returns the text of line `line` of file (its length in *len), or NULL.
+ * Takes constant time once the file's line index is built.
+ */
 const char *ast_source_line(struct ast_program *, const char *file,
 	    int line, size_t *len);
 

@@ -12,6 +12,19 @@ int	builtin_hmp(struct builtin_call *);
 int	builtin_qmp(struct builtin_call *);
 int	builtin_qmp_event(struct builtin_call *);
 
+/* Stores a monitor's JSON answer as the result, if it is not too deep. */
+static int
+builtin_json_result(struct builtin_call *c, const json_t *j, const char *what)
+{
+	struct value	*v;
+
+	if ((v = value_from_json(j)) == NULL)
+		return builtin_fail(c, TETHER_EPROTO, "%s: the answer is a "
+		    VALUE_DEPTH_MSG, what);
+	builtin_result(c, v);
+	return 0;
+}
+
 /* hmp NAME "COMMAND" [-> VAR] [timeout DUR] */
 int
 builtin_hmp(struct builtin_call *c)
@@ -34,8 +47,10 @@ builtin_hmp(struct builtin_call *c)
 		return builtin_fail_lib(c, r, s, builtin_str(cmd));
 	}
 	if ((j = tether_hmp_parse(builtin_str(cmd), out)) != NULL) {
-		builtin_result(c, value_from_json(j));
+		r = builtin_json_result(c, j, builtin_str(cmd));
 		json_decref(j);
+		free(out);
+		return r;
 	} else
 		builtin_result(c, value_strz(out != NULL ? out : ""));
 	free(out);
@@ -80,9 +95,9 @@ builtin_qmp(struct builtin_call *c)
 	json_decref(j);
 	if (r != 0)
 		return builtin_fail_lib(c, r, s, builtin_str(cmd));
-	builtin_result(c, value_from_json(res));
+	r = builtin_json_result(c, res, builtin_str(cmd));
 	json_decref(res);
-	return 0;
+	return r;
 }
 
 /* qmp-event NAME "EVENT" [within DUR] [-> VAR] */
@@ -108,7 +123,8 @@ builtin_qmp_event(struct builtin_call *c)
 	if (r != 0)
 		return builtin_fail_lib(c, r, s, ev != NULL ?
 		    builtin_str(ev) : "event");
-	builtin_result(c, value_from_json(res));
+	r = builtin_json_result(c, res, ev != NULL ? builtin_str(ev) :
+	    "event");
 	json_decref(res);
-	return 0;
+	return r;
 }

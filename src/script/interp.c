@@ -2,6 +2,7 @@
  * interp.c - runs a playbook: evaluates expressions, executes statements,
  * drives sessions and expect sets, and keeps the first failure.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +31,90 @@ static int	exec_block(struct interp *, const struct ast_stmt *);
 
 static void	interp_opened(struct tether_session *, void *);
 
+/* Returns nonzero for the option words that carry a secret. */
+static int
+secret_key(const char *key)
+{
+	return key != NULL && (strcmp(key, "password") == 0 ||
+	    strcmp(key, "passphrase") == 0);
+}
+
+/*
+ * Notes what a secret expression is made of: a variable (secret from its
+ * first assignment on), a literal, or env("NAME") (secret at once).
+ */
+static void
+secret_expr(struct interp *ip, const struct ast_expr *e)
+{
+	const char	*v;
+
+	if (e == NULL)
+		return;
+	switch (e->kind) {
+	case EXPR_VAR:
+		ip->secret_vars = xreallocarray(ip->secret_vars,
+		    ip->nsecret_vars + 1, sizeof *ip->secret_vars);
+		ip->secret_vars[ip->nsecret_vars++] = e->s;
+		break;
+	case EXPR_STRLIT:
+		if (memchr(e->s, '\0', e->len) == NULL)
+			tether_loop_add_secret(ip->loop, e->s);
+		break;
+	case EXPR_STR:
+		if (e->nitems == 1)
+			secret_expr(ip, e->items[0]);
+		break;
+	case EXPR_CALL:
+		if (strcmp(e->s, "env") == 0 && e->nitems == 1 &&
+		    e->items[0]->kind == EXPR_STRLIT &&
+		    (v = getenv(e->items[0]->s)) != NULL)
+			tether_loop_add_secret(ip->loop, v);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Finds every place a secret goes (send -secret, password=,
+ * passphrase=), so that it is redacted before it is first used: from
+ * --var, a step name or a log line printed earlier.
+ */
+static void
+secret_scan(struct interp *ip, const struct ast_stmt *st)
+{
+	size_t	i;
+
+	for (; st != NULL; st = st->next) {
+		if (st->kind == STMT_SEND && (st->flags & SEND_SECRET))
+			secret_expr(ip, st->e1);
+		for (i = 0; i < st->nwords; i++) {
+			if (secret_key(st->words[i]->key))
+				secret_expr(ip, st->words[i]->value);
+		}
+		for (i = 0; i < st->nbranches; i++)
+			secret_scan(ip, st->branches[i]->body);
+		secret_scan(ip, st->body);
+		secret_scan(ip, st->alt);
+	}
+}
+
+/* Registers val when name holds a secret. */
+static void
+secret_assigned(struct interp *ip, const char *name, struct value *val)
+{
+	size_t	i;
+
+	if (val == NULL || val->type != VAL_STR)
+		return;
+	for (i = 0; i < ip->nsecret_vars; i++) {
+		if (strcmp(ip->secret_vars[i], name) == 0) {
+			tether_loop_add_secret(ip->loop, val->s);
+			return;
+		}
+	}
+}
+
 struct interp *
 interp_new(struct ast_program *prog, struct tether_loop *loop,
     struct report *rep)
@@ -45,6 +130,13 @@ interp_new(struct ast_program *prog, struct tether_loop *loop,
 	ip->raw_match = -1;
 	ip->match_max = -1;
 	tether_loop_set_on_open(loop, interp_opened, ip);
+	if (prog != NULL) {
+		const struct ast_def	*d;
+
+		secret_scan(ip, prog->body);
+		for (d = prog->defs; d != NULL; d = d->next)
+			secret_scan(ip, d->body);
+	}
 	return ip;
 }
 
@@ -75,7 +167,6 @@ interp_free(struct interp *ip)
 {
 	struct watch	*w, *wn;
 	struct finally	*f, *fn;
-	size_t		 i;
 
 	if (ip == NULL)
 		return;
@@ -93,9 +184,7 @@ interp_free(struct interp *ip)
 	}
 	interp_clear_fail(ip);
 	value_unref(ip->retval);
-	for (i = 0; i < ip->nsecrets; i++)
-		free(ip->secrets[i]);
-	free(ip->secrets);
+	free(ip->secret_vars);
 	free(ip->step);
 	free(ip);
 }
@@ -131,6 +220,7 @@ interp_assign(struct interp *ip, const char *name, struct value *val)
 {
 	struct var	*v;
 
+	secret_assigned(ip, name, val);
 	if ((v = scope_find(ip->scope, name)) == NULL &&
 	    (v = scope_find(&ip->global, name)) == NULL) {
 		v = xcalloc(1, sizeof *v);
@@ -151,35 +241,17 @@ interp_setvar(struct interp *ip, const char *name, struct value *val)
 void
 interp_add_secret(struct interp *ip, const char *s)
 {
-	size_t	i;
-
-	if (s == NULL || *s == '\0')
-		return;
-	for (i = 0; i < ip->nsecrets; i++) {
-		if (strcmp(ip->secrets[i], s) == 0)
-			return;
-	}
-	ip->secrets = xreallocarray(ip->secrets, ip->nsecrets + 1,
-	    sizeof *ip->secrets);
-	ip->secrets[ip->nsecrets++] = xstrdup(s);
+	tether_loop_add_secret(ip->loop, s);
 }
 
 char *
 interp_redact(struct interp *ip, const char *s)
 {
-	char	*out, *p, *hit;
-	size_t	 i, slen;
+	char	*out;
 
-	out = xstrdup(s);
-	for (i = 0; i < ip->nsecrets; i++) {
-		slen = strlen(ip->secrets[i]);
-		while ((hit = strstr(out, ip->secrets[i])) != NULL) {
-			p = xasprintf("%.*s%s%s", (int)(hit - out), out,
-			    REDACTED, hit + slen);
-			free(out);
-			out = p;
-		}
-	}
+	/* Out of memory: nothing is shown rather than a secret. */
+	if ((out = tether_loop_redact(ip->loop, s, strlen(s), NULL)) == NULL)
+		out = xstrdup("********");
 	return out;
 }
 
@@ -601,19 +673,19 @@ eval_call(struct interp *ip, const struct ast_expr *e)
 		if (a->type == VAL_STR) {
 			j = json_loadb(a->s, a->len, JSON_DECODE_ANY |
 			    JSON_ALLOW_NUL, &jerr);
-			if (j == NULL)
+			if (j == NULL && json_error_code(&jerr) ==
+			    json_error_stack_overflow)
+				eval_fail(ip, e, "json(): %s", VALUE_DEPTH_MSG);
+			else if (j == NULL)
 				eval_fail(ip, e, "json(): %s at line %d "
 				    "column %d", jerr.text, jerr.line,
 				    jerr.column);
-			else
-				r = value_from_json(j);
+			else if ((r = value_from_json(j)) == NULL)
+				eval_fail(ip, e, "json(): %s", VALUE_DEPTH_MSG);
 			json_decref(j);
 		} else {
-			j = value_to_json(a);
-			s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-			json_decref(j);
-			r = value_strz(s != NULL ? s : "null");
-			free(s);
+			s = value_json_text(a, &len);
+			r = value_str_own(s, len);
 		}
 	} else if (strcmp(name, "range") == 0) {
 		if (value_as_int(a, &n) != 0 || n < 0 || n > 1000000)
@@ -665,7 +737,7 @@ eval_call(struct interp *ip, const struct ast_expr *e)
 		    *t == '\n'; t++)
 			;
 		len -= t - s;
-		while (len > 0 && strchr(" \t\r\n", t[len - 1]) != NULL)
+		while (len > 0 && memchr(" \t\r\n", t[len - 1], 4) != NULL)
 			len--;
 		r = value_str(t, len);
 		free(s);
@@ -814,7 +886,10 @@ interp_eval(struct interp *ip, const struct ast_expr *e)
 				value_unref(r);
 				return NULL;
 			}
-			value_list_push(r, a);
+			if (value_list_push(r, a) != 0) {
+				value_unref(r);
+				return eval_fail(ip, e, "%s", VALUE_DEPTH_MSG);
+			}
 		}
 		return r;
 	case EXPR_MAP:
@@ -831,7 +906,11 @@ interp_eval(struct interp *ip, const struct ast_expr *e)
 				value_unref(r);
 				return NULL;
 			}
-			value_map_set(r, key, a);
+			if (value_map_set(r, key, a) != 0) {
+				free(key);
+				value_unref(r);
+				return eval_fail(ip, e, "%s", VALUE_DEPTH_MSG);
+			}
 			free(key);
 		}
 		return r;
@@ -918,10 +997,7 @@ interp_opened(struct tether_session *s, void *arg)
 	struct interp	*ip = arg;
 	const char	*name = tether_session_name(s);
 	char		*lp, *cp;
-	size_t		 i;
 
-	for (i = 0; i < ip->nsecrets; i++)
-		tether_session_add_secret(s, ip->secrets[i]);
 	apply_settings(ip, s);
 	if (ip->log_dir == NULL)
 		return;
@@ -985,8 +1061,8 @@ exec_open(struct interp *ip, const struct ast_stmt *st)
 	if (logp != NULL && ip->log_dir != NULL)
 		cp = xasprintf("%s/%s.cast", ip->log_dir, name);
 	if (logp != NULL && (r = tether_session_set_log(s, logp, cp)) != 0) {
-		interp_fail(ip, &st->loc, r, "cannot write the logs of %s: %s",
-		    name, tether_loop_errmsg(ip->loop));
+		interp_fail(ip, &st->loc, r, "cannot write the logs of %s: "
+		    "%s: %s", name, logp, strerror(errno));
 		goto out;
 	}
 	flow = FLOW_NEXT;
@@ -1019,7 +1095,6 @@ exec_send(struct interp *ip, const struct ast_stmt *st)
 	if (st->flags & SEND_SECRET) {
 		flags |= TETHER_SEND_SECRET;
 		interp_add_secret(ip, data);
-		tether_session_add_secret(s, data);
 	}
 	if (ip->rep != NULL) {
 		char *red = interp_redact(ip, data);
@@ -1305,6 +1380,8 @@ exec_expect(struct interp *ip, const struct ast_stmt *st)
 		if (r != 0) {
 			interp_fail(ip, &st->loc, r, "expect: %s",
 			    tether_loop_errmsg(ip->loop));
+			for (i = 0; i < sl.n; i++)
+				interp_fail_tail(ip, sl.s[i]);
 			goto out;
 		}
 		oc = tether_match_outcome(m);
@@ -1326,7 +1403,14 @@ exec_expect(struct interp *ip, const struct ast_stmt *st)
 		if (id < 0) {
 			ms = value_fmt_duration(tether_now_ms() - start);
 			s = tether_match_session(m);
-			if (oc == TETHER_MATCH_EOF)
+			if (oc == TETHER_MATCH_EOF && s != NULL &&
+			    tether_session_error(s) != NULL)
+				interp_fail(ip, &st->loc, TETHER_EOF,
+				    "connection of %s lost after %s while "
+				    "waiting for %s: %s", tether_session_name(s),
+				    ms, desc != NULL ? desc : "output",
+				    tether_session_error(s));
+			else if (oc == TETHER_MATCH_EOF)
 				interp_fail(ip, &st->loc, TETHER_EOF,
 				    "end of file on %s after %s while waiting "
 				    "for %s", s != NULL ?
@@ -1596,15 +1680,20 @@ static int
 exec_text(struct interp *ip, const struct ast_stmt *st)
 {
 	char	*s, *red;
+	size_t	 len, rlen;
 
-	if ((s = eval_string(ip, st->e1, NULL)) == NULL)
+	if ((s = eval_string(ip, st->e1, &len)) == NULL)
 		return FLOW_FAIL;
-	red = interp_redact(ip, s);
+	/* Every byte counts, NUL too; out of memory: no secret shown. */
+	if ((red = tether_loop_redact(ip->loop, s, len, &rlen)) == NULL) {
+		red = xstrdup(REDACTED);
+		rlen = strlen(red);
+	}
 	free(s);
 	if (st->kind == STMT_LOG)
 		report_log(ip->rep, red);
 	else if (st->kind == STMT_PRINT)
-		report_print(ip->rep, red);
+		report_print_len(ip->rep, red, rlen);
 	else {
 		interp_fail(ip, &st->loc, TETHER_EFAIL, "%s", red);
 		free(red);

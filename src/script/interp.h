@@ -64,10 +64,10 @@ struct interp {
 	struct finally		*finally;
 	struct failure		 fail;
 	struct value		*retval;
-	char			**secrets;
-	size_t			 nsecrets;
 	int			 depth;		/* def calls */
 	char			*step;		/* current step name */
+	const char		**secret_vars;	/* names holding secrets */
+	size_t			 nsecret_vars;
 	volatile sig_atomic_t	*signo;	/* the signal received, or 0 */
 	int			 in_finally;
 	/* interact NAME: hands the terminal over until the escape key

@@ -132,11 +132,20 @@ lex_skip_raw(const char *p, const char *end)
 	return p < end ? p + 1 : NULL;
 }
 
-const char *
-lex_skip_string(const char *p, const char *end)
+/*
+ * Returns a pointer past the string whose content starts at p, which is
+ * inside `level` other strings (by way of ${...}); NULL when unterminated
+ * or, setting *deep, nested more than LEX_MAX_NEST levels.
+ */
+static const char *
+lex_skip_string_at(const char *p, const char *end, int level, int *deep)
 {
 	int	depth;
 
+	if (level > LEX_MAX_NEST) {
+		*deep = 1;
+		return NULL;
+	}
 	while (p < end) {
 		if (*p == '"')
 			return p + 1;
@@ -153,8 +162,8 @@ lex_skip_string(const char *p, const char *end)
 				else if (*p == '}')
 					depth--;
 				else if (*p == '"') {
-					if ((p = lex_skip_string(p + 1, end)) ==
-					    NULL)
+					if ((p = lex_skip_string_at(p + 1, end,
+					    level + 1, deep)) == NULL)
 						return NULL;
 					continue;
 				} else if (*p == '\'') {
@@ -170,6 +179,14 @@ lex_skip_string(const char *p, const char *end)
 		p++;
 	}
 	return NULL;
+}
+
+const char *
+lex_skip_string(const char *p, const char *end)
+{
+	int	deep = 0;
+
+	return lex_skip_string_at(p, end, 0, &deep);
 }
 
 static enum tok
@@ -261,11 +278,14 @@ static int
 lex_quoted(struct lexer *lx, struct token *t)
 {
 	const char	*p;
-	int		 c = lex_peekc(lx, 0);
+	int		 c = lex_peekc(lx, 0), deep;
 
 	if (c == '"') {
-		if ((p = lex_skip_string(lx->p + 1, lx->end)) == NULL)
-			return lex_error(t, "unterminated string");
+		deep = 0;
+		if ((p = lex_skip_string_at(lx->p + 1, lx->end, 0, &deep)) ==
+		    NULL)
+			return lex_error(t, deep ? "strings nested too deeply "
+			    "inside ${...}" : "unterminated string");
 		t->kind = T_STRING;
 		t->text = lx->p + 1;
 		t->len = p - 1 - t->text;

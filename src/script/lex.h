@@ -72,9 +72,13 @@ const char *lex_name(enum tok);
  * into *ms.  Returns 0, or -1 when s is not one.
  */
 int	 lex_duration(const char *s, size_t len, int64_t *ms);
+/* Strings in ${...} in strings: at most this many levels. */
+#define LEX_MAX_NEST	32
+
 /*
  * Returns a pointer just past the string whose content starts at p (after
- * the opening quote), skipping escapes and ${...}; NULL when unterminated.
+ * the opening quote), skipping escapes and ${...}; NULL when unterminated
+ * or nested more than LEX_MAX_NEST levels.
  */
 const char *lex_skip_string(const char *p, const char *end);
 

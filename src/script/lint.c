@@ -11,20 +11,30 @@
 #include "parse.h"
 #include "xmalloc.h"
 
+/* A name at a place; a set keeps them in source order and hashed. */
 struct name {
 	const char	*name;
+	size_t		 len;
 	struct ast_loc	 loc;
-	int		 used;
-	struct name	*next;
+	struct name	*next;		/* source order */
+	struct name	*hnext;		/* same bucket, first occurrence */
+};
+
+struct names {
+	struct name	*head;
+	struct name	**tail;
+	struct name	**buckets;	/* the first occurrence of each name */
+	size_t		 nbuckets;
+	size_t		 count;		/* distinct names */
 };
 
 struct lint {
 	struct ast_program	*prog;
 	FILE			*f;
-	struct name		*sessions;	/* opened */
-	struct name		*uses;		/* session uses */
-	struct name		*vars;		/* assigned */
-	struct name		*refs;		/* variables read */
+	struct names		 sessions;	/* opened */
+	struct names		 uses;		/* session uses */
+	struct names		 vars;		/* assigned */
+	struct names		 refs;		/* variables read */
 	int			 dynamic;	/* a session opened by $name */
 	int			 nerr;
 	int			 nwarn;
@@ -49,38 +59,105 @@ lint_report(struct lint *l, const struct ast_loc *loc, int error,
 		l->nwarn++;
 }
 
-static void
-name_add(struct name **list, const char *name, const struct ast_loc *loc)
+static size_t
+names_hash(const char *s, size_t len)
 {
-	struct name	*n;
+	size_t	h = 2166136261u, i;
 
-	n = xcalloc(1, sizeof *n);
-	n->name = name;
-	n->loc = *loc;
-	while (*list != NULL)		/* keep source order for messages */
-		list = &(*list)->next;
-	*list = n;
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
 }
 
 static struct name *
-name_find(struct name *list, const char *name)
+names_findn(const struct names *set, const char *name, size_t len)
 {
-	for (; list != NULL; list = list->next) {
-		if (strcmp(list->name, name) == 0)
-			return list;
+	struct name	*n;
+
+	if (set->nbuckets == 0)
+		return NULL;
+	n = set->buckets[names_hash(name, len) & (set->nbuckets - 1)];
+	for (; n != NULL; n = n->hnext) {
+		if (n->len == len && memcmp(n->name, name, len) == 0)
+			return n;
 	}
 	return NULL;
 }
 
-static void
-name_free(struct name *n)
+/* Returns the first occurrence of name in set, or NULL. */
+static struct name *
+names_find(const struct names *set, const char *name)
 {
-	struct name	*next;
+	return names_findn(set, name, strlen(name));
+}
 
-	for (; n != NULL; n = next) {
+/* Doubles the buckets of set. */
+static void
+names_grow(struct names *set)
+{
+	struct name	**b, *n, *next;
+	size_t		  nb, i, h;
+
+	nb = set->nbuckets == 0 ? 64 : set->nbuckets * 2;
+	b = xcalloc(nb, sizeof *b);
+	for (i = 0; i < set->nbuckets; i++) {
+		for (n = set->buckets[i]; n != NULL; n = next) {
+			next = n->hnext;
+			h = names_hash(n->name, n->len) & (nb - 1);
+			n->hnext = b[h];
+			b[h] = n;
+		}
+	}
+	free(set->buckets);
+	set->buckets = b;
+	set->nbuckets = nb;
+}
+
+/* Adds len bytes at name at loc; returns nonzero when set had them. */
+static int
+names_addn(struct names *set, const char *name, size_t len,
+    const struct ast_loc *loc)
+{
+	struct name	*n;
+	size_t		 h;
+
+	n = xcalloc(1, sizeof *n);
+	n->name = name;
+	n->len = len;
+	if (loc != NULL)
+		n->loc = *loc;
+	if (set->tail == NULL)
+		set->tail = &set->head;
+	*set->tail = n;		/* keep source order for messages */
+	set->tail = &n->next;
+	if (names_findn(set, name, len) != NULL)
+		return 1;
+	if (set->count >= set->nbuckets)
+		names_grow(set);
+	h = names_hash(name, len) & (set->nbuckets - 1);
+	n->hnext = set->buckets[h];
+	set->buckets[h] = n;
+	set->count++;
+	return 0;
+}
+
+static void
+name_add(struct names *set, const char *name, const struct ast_loc *loc)
+{
+	names_addn(set, name, strlen(name), loc);
+}
+
+static void
+names_free(struct names *set)
+{
+	struct name	*n, *next;
+
+	for (n = set->head; n != NULL; n = next) {
 		next = n->next;
 		free(n);
 	}
+	free(set->buckets);
+	memset(set, 0, sizeof *set);
 }
 
 /* Returns the constant text of a word, or NULL. */
@@ -136,37 +213,53 @@ lint_use_session(struct lint *l, const struct ast_word *w)
 
 static void	lint_block(struct lint *, const struct ast_stmt *);
 
-static int
-same_pattern(const struct ast_branch *a, const struct ast_branch *b)
+/*
+ * Returns a new key (its length in *len) that two branches share exactly
+ * when they are the same branch (same kind, session and pattern), or NULL
+ * when a branch is like no other (idle, a computed session or pattern).
+ */
+static char *
+branch_key(const struct ast_branch *b, size_t *len)
 {
-	const char	*sa = word_const(a->sess), *sb = word_const(b->sess);
-	const struct ast_expr *pa, *pb;
+	const char		*sess = word_const(b->sess);
+	const struct ast_expr	*pat = NULL;
+	size_t			 slen, plen = 0;
+	int64_t			 flags = 0;
+	char			*key;
 
-	if (a->kind != b->kind)
-		return 0;
-	if ((a->sess == NULL) != (b->sess == NULL))
-		return 0;
-	if (a->sess != NULL && (sa == NULL || sb == NULL || strcmp(sa, sb)))
-		return 0;
-	if (a->kind == BRANCH_TIMEOUT || a->kind == BRANCH_EOF)
-		return 1;
-	if (a->kind == BRANCH_IDLE)
-		return 0;
-	pa = a->pat->value;
-	pb = b->pat->value;
-	if (pa->kind != pb->kind || (pa->kind != EXPR_REGEX &&
-	    pa->kind != EXPR_STRLIT))
-		return 0;
-	return pa->len == pb->len && memcmp(pa->s, pb->s, pa->len) == 0 &&
-	    pa->i == pb->i;
+	if (b->kind == BRANCH_IDLE || (b->sess != NULL && sess == NULL))
+		return NULL;
+	if (b->kind == BRANCH_PATTERN) {
+		pat = b->pat->value;
+		if (pat->kind != EXPR_REGEX && pat->kind != EXPR_STRLIT)
+			return NULL;
+		plen = pat->len;
+		flags = pat->i;
+	}
+	slen = sess != NULL ? strlen(sess) + 1 : 0;
+	*len = 3 + sizeof flags + slen + plen;
+	key = xmalloc(*len);
+	key[0] = (char)b->kind;
+	key[1] = sess != NULL;
+	key[2] = pat != NULL ? (char)pat->kind : 0;
+	memcpy(key + 3, &flags, sizeof flags);
+	if (slen > 0)
+		memcpy(key + 3 + sizeof flags, sess, slen);
+	if (plen > 0)
+		memcpy(key + 3 + sizeof flags + slen, pat->s, plen);
+	return key;
 }
 
 static void
 lint_expect(struct lint *l, const struct ast_stmt *st)
 {
 	struct ast_branch	*b;
-	size_t			 i, j;
+	struct names		 seen;
+	struct name		*n;
+	char			*key;
+	size_t			 i, len;
 
+	memset(&seen, 0, sizeof seen);
 	if (st->sess != NULL)
 		lint_use_session(l, st->sess);
 	for (i = 0; i < st->nbranches; i++) {
@@ -174,16 +267,15 @@ lint_expect(struct lint *l, const struct ast_stmt *st)
 		if (b->sess != NULL)
 			lint_use_session(l, b->sess);
 		lint_word(l, b->pat);
-		for (j = 0; j < i; j++) {
-			if (same_pattern(st->branches[j], b)) {
-				lint_report(l, &b->loc, 0, "unreachable "
-				    "branch: an earlier branch of this expect "
-				    "is the same%s", "");
-				break;
-			}
-		}
+		if ((key = branch_key(b, &len)) != NULL &&
+		    names_addn(&seen, key, len, NULL) != 0)
+			lint_report(l, &b->loc, 0, "unreachable branch: an "
+			    "earlier branch of this expect is the same%s", "");
 		lint_block(l, b->body);
 	}
+	for (n = seen.head; n != NULL; n = n->next)
+		free((char *)n->name);
+	names_free(&seen);
 	lint_expr(l, st->e1);
 }
 
@@ -323,30 +415,23 @@ lint_program(struct ast_program *prog, FILE *f, int *nwarn)
 			name_add(&l.vars, d->params[i], &d->loc);
 	}
 	if (!l.dynamic) {
-		for (n = l.uses; n != NULL; n = n->next) {
-			if (name_find(l.sessions, n->name) == NULL)
+		for (n = l.uses.head; n != NULL; n = n->next) {
+			if (names_find(&l.sessions, n->name) == NULL)
 				lint_report(&l, &n->loc, 1, "unknown session "
 				    "'%s' (no open names it)", n->name);
 		}
 	}
-	for (n = l.vars; n != NULL; n = n->next) {
-		if (n->name[0] != '_' && name_find(l.refs, n->name) == NULL &&
-		    !n->used) {
-			struct name *o;
-
-			/* Report each variable once, at its first set. */
-			for (o = n->next; o != NULL; o = o->next) {
-				if (strcmp(o->name, n->name) == 0)
-					o->used = 1;
-			}
+	/* Each variable is reported once, at its first set. */
+	for (n = l.vars.head; n != NULL; n = n->next) {
+		if (n->name[0] != '_' && names_find(&l.refs, n->name) == NULL &&
+		    names_find(&l.vars, n->name) == n)
 			lint_report(&l, &n->loc, 0, "variable '%s' is set but "
 			    "never used", n->name);
-		}
 	}
-	name_free(l.sessions);
-	name_free(l.uses);
-	name_free(l.vars);
-	name_free(l.refs);
+	names_free(&l.sessions);
+	names_free(&l.uses);
+	names_free(&l.vars);
+	names_free(&l.refs);
 	*nwarn = l.nwarn;
 	return l.nerr;
 }

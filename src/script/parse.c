@@ -27,8 +27,11 @@
 #include "xmalloc.h"
 
 #define PARSE_MAX_DEPTH		200	/* nesting of blocks and expressions */
+#define PARSE_MAX_HEIGHT	1000	/* of an expression tree: a + b + ... */
+#define PARSE_MAX_ELIF		1000	/* elif branches of one if */
 #define PARSE_MAX_INCLUDE	32
 #define PARSE_MAX_FILE		(16 << 20)
+#define PARSE_CONTEXT		160	/* bytes of a line shown in a message */
 
 struct include_frame {
 	const char		*real;	/* realpath of the file */
@@ -36,11 +39,21 @@ struct include_frame {
 	struct include_frame	*up;
 };
 
+/* A '{' not closed yet, for the notes of an error at the end of a file. */
+struct brace {
+	int			 line;
+	int			 col;
+	struct brace		*up;
+};
+
 struct parser {
 	struct ast_program	*prog;
 	struct arena		*a;
 	struct lexer		 lx;
 	const char		*file;
+	const char		*file_end;	/* end of the file's text */
+	struct brace		*braces;	/* open in this file, innermost
+						   first */
 	const char		*dir;	/* includes are relative to it */
 	jmp_buf			*jb;
 	char			**err;
@@ -63,8 +76,8 @@ char *
 parse_format_error(struct ast_program *prog, const struct ast_loc *loc,
     const char *msg)
 {
-	const char	*line = NULL;
-	size_t		 len = 0, i;
+	const char	*line = NULL, *pre = "", *post = "";
+	size_t		 len = 0, i, at, from = 0;
 	char		*caret, *s;
 
 	if (prog != NULL)
@@ -72,35 +85,82 @@ parse_format_error(struct ast_program *prog, const struct ast_loc *loc,
 	if (line == NULL)
 		return xasprintf("%s:%d:%d: %s", loc->file, loc->line,
 		    loc->col, msg);
-	caret = xmalloc(len + 2);
-	for (i = 0; i + 1 < (size_t)loc->col && i < len; i++)
-		caret[i] = line[i] == '\t' ? '\t' : ' ';
+	/* A long line is shown around the column, cut with "...". */
+	at = loc->col > 1 ? (size_t)loc->col - 1 : 0;
+	if (at > len)
+		at = len;
+	if (len > PARSE_CONTEXT) {
+		if (at > PARSE_CONTEXT / 2) {
+			from = at - PARSE_CONTEXT / 2;
+			pre = "...";
+		}
+		if (len - from > PARSE_CONTEXT) {
+			len = from + PARSE_CONTEXT;
+			post = "...";
+		}
+	}
+	caret = xmalloc(len - from + 5);
+	for (i = 0; i < strlen(pre); i++)
+		caret[i] = ' ';
+	for (; from + i - strlen(pre) < at; i++)
+		caret[i] = line[from + i - strlen(pre)] == '\t' ? '\t' : ' ';
 	caret[i++] = '^';
 	caret[i] = '\0';
-	s = xasprintf("%s:%d:%d: %s\n%.*s\n%s", loc->file, loc->line, loc->col,
-	    msg, (int)len, line, caret);
+	s = xasprintf("%s:%d:%d: %s\n%s%.*s%s\n%s", loc->file, loc->line,
+	    loc->col, msg, pre, (int)(len - from), line + from, post, caret);
 	free(caret);
 	return s;
+}
+
+/*
+ * Ends the parse with msg (freed; NULL: out of memory) at line:col.  When
+ * the error is at the end of the file, a note follows for every '{' still
+ * open, innermost first, but for the one at line:col (which the message
+ * names already).
+ */
+static void __attribute__((noreturn))
+parse_fail(struct parser *p, int line, int col, int at_eof, char *msg)
+{
+	struct ast_loc	 loc;
+	struct brace	*b;
+	char		*s, *t;
+
+	loc.file = p->file;
+	loc.line = line;
+	loc.col = col;
+	s = parse_format_error(p->prog, &loc, msg != NULL ? msg :
+	    "syntax error");
+	free(msg);
+	for (b = p->braces; at_eof && b != NULL; b = b->up) {
+		if (b->line == line && b->col == col)
+			continue;
+		t = xasprintf("%s\n%s:%d:%d: note: '{' opened here", s,
+		    p->file, b->line, b->col);
+		free(s);
+		s = t;
+	}
+	*p->err = s;
+	longjmp(*p->jb, 1);
 }
 
 static void __attribute__((noreturn, format(printf, 4, 5)))
 parse_error(struct parser *p, int line, int col, const char *fmt, ...)
 {
-	struct ast_loc	 loc;
-	va_list		 ap;
-	char		*msg;
+	va_list	 ap;
+	char	*msg;
 
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) == -1)
 		msg = NULL;
 	va_end(ap);
-	loc.file = p->file;
-	loc.line = line;
-	loc.col = col;
-	*p->err = parse_format_error(p->prog, &loc,
-	    msg != NULL ? msg : "syntax error");
-	free(msg);
-	longjmp(*p->jb, 1);
+	parse_fail(p, line, col, 0, msg);
+}
+
+/* Returns nonzero when t is the real end of the file (not of a string). */
+static int
+at_file_end(struct parser *p, const struct token *t)
+{
+	return t->kind == T_EOF && p->lx.end == p->file_end;
 }
 
 static void __attribute__((noreturn))
@@ -108,9 +168,26 @@ parse_error_tok(struct parser *p, const struct token *t, const char *what)
 {
 	if (t->kind == T_ERROR)
 		parse_error(p, t->line, t->col, "%s", t->err);
-	parse_error(p, t->line, t->col, "expected %s, found %s", what,
+	parse_fail(p, t->line, t->col, at_file_end(p, t),
+	    xasprintf("expected %s, found %s", what,
 	    t->kind == T_WORD || t->kind == T_IDENT ? "a word" :
-	    lex_name(t->kind));
+	    lex_name(t->kind)));
+}
+
+/* Notes that the '{' token t is open, until brace_close. */
+static void
+brace_open(struct parser *p, struct brace *b, const struct token *t)
+{
+	b->line = t->line;
+	b->col = t->col;
+	b->up = p->braces;
+	p->braces = b;
+}
+
+static void
+brace_close(struct parser *p, struct brace *b)
+{
+	p->braces = b->up;
 }
 
 static enum tok
@@ -178,27 +255,54 @@ expr_new(struct parser *p, enum ast_expr_kind kind, const struct token *t)
 	e = arena_alloc(p->a, sizeof *e);
 	e->kind = kind;
 	e->loc = tok_loc(p, t);
+	e->height = 1;
 	return e;
 }
 
+/*
+ * Makes e taller than its operand c.  Every walk over the tree (lint, the
+ * interpreter) recurses, so a tree taller than PARSE_MAX_HEIGHT (a chain
+ * of that many operators) is an error.
+ */
+static void
+expr_height(struct parser *p, struct ast_expr *e, const struct ast_expr *c)
+{
+	if (c == NULL || c->height < e->height)
+		return;
+	e->height = c->height + 1;
+	if (e->height > PARSE_MAX_HEIGHT)
+		parse_error(p, e->loc.line, e->loc.col,
+		    "expression nested too deeply (more than %d levels)",
+		    PARSE_MAX_HEIGHT);
+}
+
+/*
+ * Appends item (and key) to e.  The arrays double when full, so that n
+ * items cost O(n) time and arena space.
+ */
 static void
 expr_push(struct parser *p, struct ast_expr *e, struct ast_expr *item,
     struct ast_expr *key)
 {
 	struct ast_expr	**items, **keys;
 
-	items = arena_alloc(p->a, (e->nitems + 1) * sizeof *items);
-	keys = arena_alloc(p->a, (e->nitems + 1) * sizeof *keys);
-	if (e->nitems > 0) {
-		memcpy(items, e->items, e->nitems * sizeof *items);
-		if (e->keys != NULL)
-			memcpy(keys, e->keys, e->nitems * sizeof *keys);
+	if (e->nitems == e->cap) {
+		e->cap = e->cap == 0 ? 4 : e->cap * 2;
+		items = arena_alloc(p->a, e->cap * sizeof *items);
+		keys = arena_alloc(p->a, e->cap * sizeof *keys);
+		if (e->nitems > 0) {
+			memcpy(items, e->items, e->nitems * sizeof *items);
+			if (e->keys != NULL)
+				memcpy(keys, e->keys, e->nitems * sizeof *keys);
+		}
+		e->items = items;
+		e->keys = keys;
 	}
-	items[e->nitems] = item;
-	keys[e->nitems] = key;
-	e->items = items;
-	e->keys = keys;
+	e->items[e->nitems] = item;
+	e->keys[e->nitems] = key;
 	e->nitems++;
+	expr_height(p, e, item);
+	expr_height(p, e, key);
 }
 
 /* Checks a regex with PCRE2 so that a bad one is a syntax error. */
@@ -233,6 +337,7 @@ regex_expr(struct parser *p, const struct token *t)
 	return e;
 }
 
+/* Moves line:col, the position of from, to that of to. */
 static void
 advance_pos(const char *from, const char *to, int *line, int *col)
 {
@@ -284,8 +389,9 @@ parse_string(struct parser *p, const struct token *t)
 	struct token	 rb;
 	const char	*s = t->text, *end = t->text + t->len, *q;
 	char		*lit;
+	const char	*at = t->start;	/* where line:col are */
 	size_t		 n = 0;
-	int		 line, col, h1, h2;
+	int		 line = t->line, col = t->col, h1, h2;
 
 	e = expr_new(p, EXPR_STR, t);
 	lit = arena_alloc(p->a, t->len + 1);
@@ -293,9 +399,8 @@ parse_string(struct parser *p, const struct token *t)
 		if (*s == '\\') {
 			if (s + 1 >= end)
 				break;
-			line = t->line;
-			col = t->col;
-			advance_pos(t->start, s, &line, &col);
+			advance_pos(at, s, &line, &col);
+			at = s;
 			switch (s[1]) {
 			case 'r': lit[n++] = '\r'; break;
 			case 'n': lit[n++] = '\n'; break;
@@ -328,9 +433,8 @@ parse_string(struct parser *p, const struct token *t)
 		}
 		if (s + 1 < end && s[1] == '{') {
 			str_flush(p, e, t, lit, &n);
-			line = t->line;
-			col = t->col;
-			advance_pos(t->start, s + 2, &line, &col);
+			advance_pos(at, s + 2, &line, &col);
+			at = s + 2;
 			save = p->lx;
 			lex_init(&p->lx, s + 2, end - (s + 2), line, col);
 			p->lx.src = save.src;
@@ -338,7 +442,9 @@ parse_string(struct parser *p, const struct token *t)
 			v = parse_expr(p);
 			p->lx.nest = 0;
 			expect_tok(p, LEX_OPERATOR, T_RBRACE, &rb);
-			s = p->lx.p;
+			s = at = p->lx.p;
+			line = p->lx.line;
+			col = p->lx.col;
 			p->lx = save;
 			expr_push(p, e, v, NULL);
 			continue;
@@ -355,9 +461,8 @@ parse_string(struct parser *p, const struct token *t)
 					q++;
 			}
 			v = expr_new(p, EXPR_VAR, t);
-			line = t->line;
-			col = t->col;
-			advance_pos(t->start, s, &line, &col);
+			advance_pos(at, s, &line, &col);
+			at = s;
 			v->loc.line = line;
 			v->loc.col = col;
 			v->s = arena_strndup(p->a, s + 1, q - (s + 1));
@@ -445,9 +550,11 @@ parse_map(struct parser *p, const struct token *t)
 {
 	struct ast_expr	*e, *k;
 	struct token	 u;
+	struct brace	 b;
 	int		 nest = p->lx.nest;
 
 	e = expr_new(p, EXPR_MAP, t);
+	brace_open(p, &b, t);
 	p->lx.nest = 1;
 	for (;;) {
 		if (peek(p, LEX_OPERAND, &u) == T_RBRACE)
@@ -469,6 +576,7 @@ parse_map(struct parser *p, const struct token *t)
 	}
 	p->lx.nest = nest;
 	expect_tok(p, LEX_OPERATOR, T_RBRACE, NULL);
+	brace_close(p, &b);
 	return e;
 }
 
@@ -578,6 +686,7 @@ parse_postfix(struct parser *p)
 			} else
 				parse_error_tok(p, &u, "a field name");
 			x->a = e;
+			expr_height(p, x, e);
 			e = x;
 		} else if (t.kind == T_LBRACK && !t.space) {
 			next(p, LEX_OPERATOR, &t);
@@ -588,6 +697,8 @@ parse_postfix(struct parser *p)
 			x->b = parse_expr(p);
 			p->lx.nest = nest;
 			expect_tok(p, LEX_OPERATOR, T_RBRACK, NULL);
+			expr_height(p, x, x->a);
+			expr_height(p, x, x->b);
 			e = x;
 		} else
 			return e;
@@ -608,6 +719,7 @@ parse_unary(struct parser *p)
 	parse_enter(p, &t);
 	e = expr_new(p, t.kind == T_MINUS ? EXPR_NEG : EXPR_LEN, &t);
 	e->a = parse_unary(p);
+	expr_height(p, e, e->a);
 	p->depth--;
 	return e;
 }
@@ -623,6 +735,8 @@ binary(struct parser *p, const struct token *t, enum ast_expr_kind kind,
 	e->op = op;
 	e->a = a;
 	e->b = b;
+	expr_height(p, e, a);
+	expr_height(p, e, b);
 	return e;
 }
 
@@ -710,6 +824,7 @@ parse_not(struct parser *p)
 	parse_enter(p, &t);
 	e = expr_new(p, EXPR_NOT, &t);
 	e->a = parse_not(p);
+	expr_height(p, e, e->a);
 	p->depth--;
 	return e;
 }
@@ -880,38 +995,50 @@ stmt_new(struct parser *p, enum ast_stmt_kind kind, const struct token *t)
 {
 	struct ast_stmt	*st;
 	const char	*e;
+	size_t		 n;
 
 	st = arena_alloc(p->a, sizeof *st);
 	st->kind = kind;
 	st->loc = tok_loc(p, t);
 	st->src = t->start;
-	e = memchr(t->start, '\n', p->lx.end - t->start);
-	st->srclen = (e != NULL ? e : p->lx.end) - t->start;
+	n = p->lx.end - t->start;
+	if (n > AST_SRC_MAX)
+		n = AST_SRC_MAX;
+	e = memchr(t->start, '\n', n);
+	st->srclen = e != NULL ? (size_t)(e - t->start) : n;
 	return st;
 }
 
+/* Appends w to the words of st (doubling, as expr_push). */
 static void
 stmt_push_word(struct parser *p, struct ast_stmt *st, struct ast_word *w)
 {
 	struct ast_word	**words;
 
-	words = arena_alloc(p->a, (st->nwords + 1) * sizeof *words);
-	if (st->nwords > 0)
-		memcpy(words, st->words, st->nwords * sizeof *words);
-	words[st->nwords++] = w;
-	st->words = words;
+	if (st->nwords == st->wcap) {
+		st->wcap = st->wcap == 0 ? 4 : st->wcap * 2;
+		words = arena_alloc(p->a, st->wcap * sizeof *words);
+		if (st->nwords > 0)
+			memcpy(words, st->words, st->nwords * sizeof *words);
+		st->words = words;
+	}
+	st->words[st->nwords++] = w;
 }
 
+/* Appends b to the branches of st (doubling, as expr_push). */
 static void
 stmt_push_branch(struct parser *p, struct ast_stmt *st, struct ast_branch *b)
 {
 	struct ast_branch	**bs;
 
-	bs = arena_alloc(p->a, (st->nbranches + 1) * sizeof *bs);
-	if (st->nbranches > 0)
-		memcpy(bs, st->branches, st->nbranches * sizeof *bs);
-	bs[st->nbranches++] = b;
-	st->branches = bs;
+	if (st->nbranches == st->bcap) {
+		st->bcap = st->bcap == 0 ? 4 : st->bcap * 2;
+		bs = arena_alloc(p->a, st->bcap * sizeof *bs);
+		if (st->nbranches > 0)
+			memcpy(bs, st->branches, st->nbranches * sizeof *bs);
+		st->branches = bs;
+	}
+	st->branches[st->nbranches++] = b;
 }
 
 static int
@@ -1043,6 +1170,7 @@ parse_expect(struct parser *p, struct ast_stmt *st)
 	struct ast_branch	*b;
 	struct ast_word		*w;
 	struct token		 t;
+	struct brace		 brace;
 
 	if (peek(p, LEX_WORD, &t) != T_LBRACE) {
 		st->sess = need_word(p, "a session name or '{'");
@@ -1071,7 +1199,8 @@ parse_expect(struct parser *p, struct ast_stmt *st)
 		}
 		return st;
 	}
-	expect_tok(p, LEX_WORD, T_LBRACE, NULL);
+	expect_tok(p, LEX_WORD, T_LBRACE, &t);
+	brace_open(p, &brace, &t);
 	for (;;) {
 		while (peek(p, LEX_WORD, &t) == T_NL)
 			next(p, LEX_WORD, &t);
@@ -1083,6 +1212,7 @@ parse_expect(struct parser *p, struct ast_stmt *st)
 			parse_error_tok(p, &t, "a newline between branches");
 	}
 	expect_tok(p, LEX_WORD, T_RBRACE, NULL);
+	brace_close(p, &brace);
 	if (st->nbranches == 0)
 		parse_error(p, st->loc.line, st->loc.col,
 		    "expect with no branches");
@@ -1141,23 +1271,37 @@ accept_after_newlines(struct parser *p, const char *word)
 	return 0;
 }
 
-/* if = "if" expr block { "elif" expr block } [ "else" block ] */
+/*
+ * if = "if" expr block { "elif" expr block } [ "else" block ]
+ * An elif is an IF in the alt of the one before: the chain is built in a
+ * loop, and at most PARSE_MAX_ELIF long, since the tree walks recurse.
+ */
 static struct ast_stmt *
 parse_if(struct parser *p, struct ast_stmt *st)
 {
-	struct ast_stmt	*alt;
+	struct ast_stmt	*cur = st, *alt;
+	int		 n = 0;
 
-	st->e1 = parse_expr(p);
-	st->body = parse_block(p);
-	if (accept_after_newlines(p, "elif")) {
-		alt = stmt_new(p, STMT_IF, &p->last);
-		st->alt = parse_if(p, alt);
-	} else if (accept_after_newlines(p, "else")) {
-		alt = stmt_new(p, STMT_BLOCK, &p->last);
-		alt->body = parse_block(p);
-		st->alt = alt;
+	for (;;) {
+		cur->e1 = parse_expr(p);
+		cur->body = parse_block(p);
+		if (accept_after_newlines(p, "elif")) {
+			if (++n > PARSE_MAX_ELIF)
+				parse_error(p, p->last.line, p->last.col,
+				    "more than %d elif branches",
+				    PARSE_MAX_ELIF);
+			alt = stmt_new(p, STMT_IF, &p->last);
+			cur->alt = alt;
+			cur = alt;
+			continue;
+		}
+		if (accept_after_newlines(p, "else")) {
+			alt = stmt_new(p, STMT_BLOCK, &p->last);
+			alt->body = parse_block(p);
+			cur->alt = alt;
+		}
+		return st;
 	}
-	return st;
 }
 
 /* for = "for" NAME "in" expr block */
@@ -1212,7 +1356,7 @@ parse_def(struct parser *p, struct ast_stmt *st)
 	struct ast_def	*d;
 	struct token	 t;
 	const char	**params;
-	size_t		 i;
+	size_t		 i, cap = 0;
 
 	if (p->in_def || p->in_branch)
 		parse_error(p, st->loc.line, st->loc.col,
@@ -1234,19 +1378,21 @@ parse_def(struct parser *p, struct ast_stmt *st)
 			break;
 		if (t.kind != T_IDENT)
 			parse_error_tok(p, &t, "a parameter name");
-		params = arena_alloc(p->a, (d->nparams + 1) * sizeof *params);
-		for (i = 0; i < d->nparams; i++)
-			params[i] = d->params[i];
-		params[d->nparams++] = arena_strndup(p->a, t.text, t.len);
-		d->params = params;
+		if (d->nparams == cap) {
+			cap = cap == 0 ? 4 : cap * 2;
+			params = arena_alloc(p->a, cap * sizeof *params);
+			for (i = 0; i < d->nparams; i++)
+				params[i] = d->params[i];
+			d->params = params;
+		}
+		d->params[d->nparams++] = arena_strndup(p->a, t.text, t.len);
 		next(p, LEX_OPERATOR, &t);
 		if (t.kind == T_RPAREN)
 			break;
 		if (t.kind != T_COMMA)
 			parse_error_tok(p, &t, "',' or ')'");
 	}
-	d->next = p->prog->defs;
-	p->prog->defs = d;
+	ast_def_add(p->prog, d);
 	p->in_def++;
 	d->body = parse_block(p);
 	p->in_def--;
@@ -1301,21 +1447,6 @@ read_file(const char *path, size_t *len, char **err, int include)
 	fclose(f);
 	*len = n;
 	return buf;
-}
-
-static struct ast_source *
-add_source(struct ast_program *prog, const char *path, const char *text,
-    size_t len)
-{
-	struct ast_source	*src;
-
-	src = arena_alloc(&prog->arena, sizeof *src);
-	src->path = arena_strndup(&prog->arena, path, strlen(path));
-	src->text = arena_strndup(&prog->arena, text, len);
-	src->len = len;
-	src->next = prog->sources;
-	prog->sources = src;
-	return src;
 }
 
 static const char *
@@ -1376,12 +1507,14 @@ parse_include(struct parser *p, struct ast_stmt *st)
 		free(err);
 		parse_error(p, w->loc.line, w->loc.col, "%s", st->name);
 	}
-	src = add_source(p->prog, path, text, len);
+	src = ast_source_add(p->prog, path, text, len);
 	free(text);
 	free(path);
 
 	sub = *p;
 	sub.file = src->path;
+	sub.file_end = src->text + src->len;
+	sub.braces = NULL;
 	sub.dir = dir_of(p->a, src->path);
 	frame.real = arena_strndup(p->a, real, strlen(real));
 	frame.path = src->path;
@@ -1542,10 +1675,11 @@ parse_body(struct parser *p, enum tok end, const struct token *open)
 		if (t.kind == end)
 			break;
 		if (t.kind == T_EOF && open != NULL)
-			parse_error(p, open->line, open->col,
-			    "this '{' is never closed");
+			parse_fail(p, open->line, open->col, at_file_end(p, &t),
+			    xstrdup("this '{' is never closed"));
 		if (t.kind == T_EOF)
-			parse_error(p, t.line, t.col, "missing '}'");
+			parse_fail(p, t.line, t.col, at_file_end(p, &t),
+			    xstrdup("missing '}'"));
 		if (t.kind == T_RBRACE)
 			parse_error(p, t.line, t.col, "unexpected '}'");
 		st = parse_stmt(p);
@@ -1561,14 +1695,17 @@ parse_block(struct parser *p)
 {
 	struct ast_stmt	*body;
 	struct token	 t;
+	struct brace	 b;
 
 	peek(p, LEX_WORD, &t);
 	if (t.kind != T_LBRACE)
 		parse_error_tok(p, &t, "'{'");
 	next(p, LEX_WORD, &t);
 	parse_enter(p, &t);
+	brace_open(p, &b, &t);
 	body = parse_body(p, T_RBRACE, &t);
 	expect_tok(p, LEX_WORD, T_RBRACE, NULL);
+	brace_close(p, &b);
 	p->depth--;
 	return body;
 }
@@ -1602,6 +1739,7 @@ parse_program(struct ast_program *prog, const char *path, const char *dir,
 		p.inc = &frame;
 	}
 	lex_init(&p.lx, src->text, src->len, 1, 1);
+	p.file_end = src->text + src->len;
 	if (setjmp(jb) != 0) {
 		free(calls);
 		return -1;
@@ -1646,7 +1784,7 @@ parse_text(const char *name, const char *text, size_t len,
 	*out = NULL;
 	*err = NULL;
 	prog = xcalloc(1, sizeof *prog);
-	add_source(prog, name, text, len);
+	ast_source_add(prog, name, text, len);
 	if (parse_program(prog, NULL, ".", err) != 0) {
 		parse_free(prog);
 		return -1;
@@ -1667,7 +1805,7 @@ parse_file(const char *path, struct ast_program **out, char **err)
 	if ((text = read_file(path, &len, err, 0)) == NULL)
 		return -1;
 	prog = xcalloc(1, sizeof *prog);
-	add_source(prog, path, text, len);
+	ast_source_add(prog, path, text, len);
 	free(text);
 	if (parse_program(prog, path, dir_of(&prog->arena, path), err) != 0) {
 		parse_free(prog);

@@ -128,38 +128,72 @@ value_regex(const char *s, size_t len, int flags)
 struct value *
 value_list(void)
 {
-	return value_new(VAL_LIST);
+	struct value	*v = value_new(VAL_LIST);
+
+	v->depth = 1;
+	return v;
 }
 
 struct value *
 value_map(void)
 {
-	return value_new(VAL_MAP);
+	struct value	*v = value_new(VAL_MAP);
+
+	v->depth = 1;
+	return v;
 }
 
-void
+/* Makes room for one more item (and key) in a list or map. */
+static void
+value_grow(struct value *c)
+{
+	size_t	cap;
+
+	if (c->n < c->cap)
+		return;
+	cap = c->cap < 4 ? 4 : c->cap * 2;
+	c->items = xreallocarray(c->items, cap, sizeof *c->items);
+	if (c->type == VAL_MAP)
+		c->keys = xreallocarray(c->keys, cap, sizeof *c->keys);
+	c->cap = cap;
+}
+
+int
 value_list_push(struct value *l, struct value *v)
 {
-	l->items = xreallocarray(l->items, l->n + 1, sizeof *l->items);
+	if (v->depth >= VALUE_MAX_DEPTH) {
+		value_unref(v);
+		return -1;
+	}
+	value_grow(l);
 	l->items[l->n++] = v;
+	if (v->depth + 1 > l->depth)
+		l->depth = v->depth + 1;
+	return 0;
 }
 
-void
+int
 value_map_set(struct value *m, const char *key, struct value *v)
 {
 	size_t	i;
 
+	if (v->depth >= VALUE_MAX_DEPTH) {
+		value_unref(v);
+		return -1;
+	}
+	if (v->depth + 1 > m->depth)
+		m->depth = v->depth + 1;
 	for (i = 0; i < m->n; i++) {
 		if (strcmp(m->keys[i], key) == 0) {
 			value_unref(m->items[i]);
 			m->items[i] = v;
-			return;
+			return 0;
 		}
 	}
-	m->items = xreallocarray(m->items, m->n + 1, sizeof *m->items);
-	m->keys = xreallocarray(m->keys, m->n + 1, sizeof *m->keys);
+	value_grow(m);
 	m->keys[m->n] = xstrdup(key);
 	m->items[m->n++] = v;
+	return 0;
 }
 
 struct value *
@@ -170,22 +204,71 @@ value_ref(struct value *v)
 	return v;
 }
 
-void
-value_unref(struct value *v)
+/* Frees one value whose items have been released already. */
+static void
+value_free1(struct value *v)
 {
 	size_t	i;
 
-	if (v == NULL || --v->refs > 0)
-		return;
-	for (i = 0; i < v->n; i++) {
-		value_unref(v->items[i]);
-		if (v->keys != NULL)
+	if (v->keys != NULL) {
+		for (i = 0; i < v->n; i++)
 			free(v->keys[i]);
 	}
 	free(v->items);
 	free(v->keys);
 	free(v->s);
 	free(v);
+}
+
+/*
+ * Depth-first with an explicit stack of (container, next item) frames, so
+ * that no nesting, however deep, recurses.
+ */
+void
+value_unref(struct value *v)
+{
+	struct frame {
+		struct value	*v;
+		size_t		 i;
+	}		 fixed[32], *st = fixed, *top;
+	struct value	*c;
+	size_t		 n = 0, cap = 32;
+
+	if (v == NULL || --v->refs > 0)
+		return;
+	if (v->n == 0) {
+		value_free1(v);
+		return;
+	}
+	st[n].v = v;
+	st[n++].i = 0;
+	while (n > 0) {
+		top = &st[n - 1];
+		if (top->i == top->v->n) {
+			value_free1(top->v);
+			n--;
+			continue;
+		}
+		c = top->v->items[top->i++];
+		if (c == NULL || --c->refs > 0)
+			continue;
+		if (c->n == 0) {
+			value_free1(c);
+			continue;
+		}
+		if (n == cap) {
+			cap *= 2;
+			if (st == fixed) {
+				st = xreallocarray(NULL, cap, sizeof *st);
+				memcpy(st, fixed, sizeof fixed);
+			} else
+				st = xreallocarray(st, cap, sizeof *st);
+		}
+		st[n].v = c;
+		st[n++].i = 0;
+	}
+	if (st != fixed)
+		free(st);
 }
 
 struct value *
@@ -401,18 +484,158 @@ value_fmt_duration(int64_t ms)
 	return xasprintf("%" PRId64 "ms", ms);
 }
 
-static char *
-value_json_text(const struct value *v)
-{
-	json_t	*j;
-	char	*s, *r;
+/* A growing output string for value_json_text. */
+struct text {
+	char	*s;
+	size_t	 len;
+	size_t	 cap;
+};
 
-	j = value_to_json(v);
-	s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-	json_decref(j);
-	r = xstrdup(s != NULL ? s : "null");
-	free(s);
-	return r;
+static void
+text_add(struct text *t, const char *s, size_t n)
+{
+	size_t	cap;
+
+	if (t->cap - t->len <= n) {
+		cap = t->cap < 64 ? 64 : t->cap;
+		while (cap - t->len <= n)
+			cap *= 2;
+		t->s = xreallocarray(t->s, cap, 1);
+		t->cap = cap;
+	}
+	memcpy(t->s + t->len, s, n);
+	t->len += n;
+	t->s[t->len] = '\0';
+}
+
+/* A JSON string as jansson's compact dump writes it, any byte kept. */
+static void
+text_quote(struct text *t, const char *s, size_t len)
+{
+	const char	*end = s + len, *run;
+	char		 esc[8];
+	unsigned char	 c;
+
+	text_add(t, "\"", 1);
+	while (s < end) {
+		for (run = s; s < end; s++) {
+			c = (unsigned char)*s;
+			if (c < 0x20 || c == '"' || c == '\\')
+				break;
+		}
+		text_add(t, run, s - run);
+		if (s == end)
+			break;
+		c = (unsigned char)*s++;
+		switch (c) {
+		case '"':	text_add(t, "\\\"", 2); break;
+		case '\\':	text_add(t, "\\\\", 2); break;
+		case '\b':	text_add(t, "\\b", 2); break;
+		case '\f':	text_add(t, "\\f", 2); break;
+		case '\n':	text_add(t, "\\n", 2); break;
+		case '\r':	text_add(t, "\\r", 2); break;
+		case '\t':	text_add(t, "\\t", 2); break;
+		default:
+			snprintf(esc, sizeof esc, "\\u%04X", c);
+			text_add(t, esc, 6);
+			break;
+		}
+	}
+	text_add(t, "\"", 1);
+}
+
+/* Writes a scalar (anything but a list or a map). */
+static void
+text_scalar(struct text *t, const struct value *v)
+{
+	char	num[32];
+	int	n;
+
+	switch (v->type) {
+	case VAL_BOOL:
+		if (v->i)
+			text_add(t, "true", 4);
+		else
+			text_add(t, "false", 5);
+		break;
+	case VAL_INT:
+	case VAL_DUR:
+		n = snprintf(num, sizeof num, "%" PRId64, v->i);
+		text_add(t, num, n);
+		break;
+	case VAL_STR:
+	case VAL_REGEX:
+		text_quote(t, v->s, v->len);
+		break;
+	default:
+		text_add(t, "null", 4);
+		break;
+	}
+}
+
+/*
+ * Depth-first with an explicit stack of (container, next item) frames;
+ * the output is that of json_dumps(JSON_COMPACT | JSON_ENCODE_ANY) for
+ * valid UTF-8, and keeps every other byte as it is.
+ */
+char *
+value_json_text(const struct value *v, size_t *len)
+{
+	struct frame {
+		const struct value	*v;
+		size_t			 i;
+	}			 fixed[32], *st = fixed, *top;
+	const struct value	*c;
+	struct text		 t = { NULL, 0, 0 };
+	size_t			 n = 0, cap = 32;
+
+	text_add(&t, "", 0);
+	c = v;
+	for (;;) {
+		if (c != NULL && c->type != VAL_LIST && c->type != VAL_MAP)
+			text_scalar(&t, c);
+		else if (c != NULL) {
+			text_add(&t, c->type == VAL_LIST ? "[" : "{", 1);
+			if (n == cap) {
+				cap *= 2;
+				if (st == fixed) {
+					st = xreallocarray(NULL, cap,
+					    sizeof *st);
+					memcpy(st, fixed, sizeof fixed);
+				} else
+					st = xreallocarray(st, cap,
+					    sizeof *st);
+			}
+			st[n].v = c;
+			st[n++].i = 0;
+		}
+		c = NULL;
+		while (n > 0) {
+			top = &st[n - 1];
+			if (top->i == top->v->n) {
+				text_add(&t, top->v->type == VAL_LIST ? "]" :
+				    "}", 1);
+				n--;
+				continue;
+			}
+			if (top->i > 0)
+				text_add(&t, ",", 1);
+			if (top->v->type == VAL_MAP) {
+				text_quote(&t, top->v->keys[top->i],
+				    strlen(top->v->keys[top->i]));
+				text_add(&t, ":", 1);
+			}
+			c = top->v->items[top->i++];
+			break;
+		}
+		if (c == NULL)
+			break;
+	}
+	if (st != fixed)
+		free(st);
+	if (len != NULL)
+		*len = t.len;
+	return t.s;
 }
 
 char *
@@ -442,8 +665,7 @@ value_to_string(const struct value *v, size_t *len)
 		s = xstrndup(v->s, v->len);
 		break;
 	default:
-		s = value_json_text(v);
-		break;
+		return value_json_text(v, len);
 	}
 	if (len != NULL)
 		*len = strlen(s);
@@ -461,7 +683,7 @@ value_repr(const struct value *v)
 	case VAL_STR:
 	case VAL_LIST:
 	case VAL_MAP:
-		return value_json_text(v);
+		return value_json_text(v, NULL);
 	case VAL_REGEX:
 		s = xstrndup(v->s, v->len);
 		r = xasprintf("/%s/%s%s%s%s", s,
@@ -476,36 +698,21 @@ value_repr(const struct value *v)
 	}
 }
 
-struct value *
-value_from_json(const json_t *j)
+/* Converts a JSON scalar (anything but an array or an object). */
+static struct value *
+value_from_json_scalar(const json_t *j)
 {
-	struct value	*v;
-	const char	*key;
-	json_t		*item;
-	size_t		 i;
-	double		 d;
-	char		*s;
+	double	 d;
+	char	*s;
 
-	if (j == NULL)
-		return value_null();
 	switch (json_typeof(j)) {
-	case JSON_OBJECT:
-		v = value_map();
-		json_object_foreach((json_t *)j, key, item)
-			value_map_set(v, key, value_from_json(item));
-		return v;
-	case JSON_ARRAY:
-		v = value_list();
-		json_array_foreach(j, i, item)
-			value_list_push(v, value_from_json(item));
-		return v;
 	case JSON_STRING:
 		return value_str(json_string_value(j), json_string_length(j));
 	case JSON_INTEGER:
 		return value_int(json_integer_value(j));
 	case JSON_REAL:
 		d = json_real_value(j);
-		if (d == (double)(int64_t)d)
+		if (d > -9e18 && d < 9e18 && d == (double)(int64_t)d)
 			return value_int((int64_t)d);
 		s = xasprintf("%.17g", d);
 		return value_str_own(s, strlen(s));
@@ -513,12 +720,57 @@ value_from_json(const json_t *j)
 		return value_bool(1);
 	case JSON_FALSE:
 		return value_bool(0);
-	case JSON_NULL:
-		break;
+	default:
+		return value_null();
 	}
-	return value_null();
 }
 
+/*
+ * Converts j, found inside `level` arrays and objects: the recursion
+ * stops at VALUE_MAX_DEPTH levels.
+ */
+static struct value *
+value_from_json_at(const json_t *j, int level)
+{
+	struct value	*v, *item;
+	const char	*key;
+	json_t		*ji;
+	size_t		 i;
+
+	if (!json_is_object(j) && !json_is_array(j))
+		return value_from_json_scalar(j);
+	if (level >= VALUE_MAX_DEPTH)
+		return NULL;
+	if (json_is_object(j)) {
+		v = value_map();
+		json_object_foreach((json_t *)j, key, ji) {
+			if ((item = value_from_json_at(ji, level + 1)) ==
+			    NULL || value_map_set(v, key, item) != 0)
+				goto out;
+		}
+	} else {
+		v = value_list();
+		json_array_foreach(j, i, ji) {
+			if ((item = value_from_json_at(ji, level + 1)) ==
+			    NULL || value_list_push(v, item) != 0)
+				goto out;
+		}
+	}
+	return v;
+out:
+	value_unref(v);
+	return NULL;
+}
+
+struct value *
+value_from_json(const json_t *j)
+{
+	if (j == NULL)
+		return value_null();
+	return value_from_json_at(j, 0);
+}
+
+/* Recursive, bounded by VALUE_MAX_DEPTH like every value. */
 json_t *
 value_to_json(const struct value *v)
 {

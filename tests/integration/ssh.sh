@@ -416,7 +416,8 @@ then
 	if test -n "${pw_set:-}"; then
 		case_run pb-password 0 env TETHER_TEST_PW="$password" \
 		    "$TETHER" run "$pb/login-password.tether" $V \
-		    --var user=$USER_PW --log-dir "$dir/logs"
+		    --var user=$USER_PW --log-dir "$dir/logs" -v --json \
+		    --junit "$dir/logs/junit.xml"
 		case_run pb-password-wrong 5 env TETHER_TEST_PW="x$password" \
 		    "$TETHER" run "$pb/login-password.tether" $V \
 		    --var user=$USER_PW --log-dir "$dir/logs-wrong"

@@ -6,7 +6,14 @@
 #   # command: check          run `tether check` instead of `tether run`
 #   # args: ...               more arguments ($WORK is a scratch directory)
 #   # junit: FILE             also compare $WORK/junit.xml (normalised) with
-#                             FILE and validate it against junit.xsd
+#                             FILE and validate it against every schema
+#                             of $schemas (ours, Jenkins', Surefire's)
+#   # absent: TEXT            TEXT is in none of stdout, stderr, the JUnit
+#                             file and $WORK/logs (a secret, say); one
+#                             line per text
+#   # prove: pass|fail        stdout is TAP that prove(1) reads without a
+#                             parse error and passes, or fails
+#   # json: lines             every stdout line is a JSON value in UTF-8
 #   # signal: INT             send SIGINT once $WORK/ready exists
 #   # needs: socat            a real peer: socat serving a shell on the unix
 #                             socket $WORK/shell.sock
@@ -18,6 +25,9 @@
 : "${TETHER:?set TETHER to the tether binary}"
 : "${TETHER_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 dir=$TETHER_SRCDIR/tests/script
+# The JUnit schemas every JUnit file must validate against.
+schemas="junit.xsd junit-10.xsd surefire-test-report.xsd
+    surefire-test-report-3.0.xsd"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tether-script.XXXXXX")
 export WORK
 socat_pid=
@@ -41,6 +51,7 @@ normalise() {
 	    -e 's/duration_ms: [0-9]+/duration_ms: T/' \
 	    -e 's/time="[0-9.]+"/time="T"/g' \
 	    -e 's/timestamp="[^"]*"/timestamp="T"/g' \
+	    -e 's/(name="timestamp" value=)"[^"]*"/\1"T"/' \
 	    -e "s|$WORK|WORK|g"
 }
 
@@ -78,6 +89,45 @@ start_qemu() {
 	return 0
 }
 
+validate() {	# validate FILE: against every schema of $schemas
+	command -v xmllint >/dev/null 2>&1 || return 0
+	for x in $schemas; do
+		if ! xmllint --noout --schema "$dir/$x" "$1" \
+		    2>"$WORK/xsd"; then
+			echo "FAIL $name: junit.xml is not valid for $x:"
+			sed 's/^/    /' "$WORK/xsd"
+			return 1
+		fi
+	done
+	return 0
+}
+
+check_prove() {	# check_prove pass|fail: prove's verdict on stdout
+	command -v prove >/dev/null 2>&1 || return 0
+	prove -e cat "$WORK/out" >"$WORK/prove" 2>&1
+	prc=$?
+	if grep -q "Parse errors" "$WORK/prove" ||
+	    { [ "$1" = pass ] && [ $prc != 0 ]; } ||
+	    { [ "$1" = fail ] && [ $prc = 0 ]; }; then
+		echo "FAIL $name: prove should $1 (exit $prc):"
+		sed 's/^/    /' "$WORK/prove"
+		return 1
+	fi
+	return 0
+}
+
+check_json() {	# every stdout line is JSON in valid UTF-8
+	command -v python3 >/dev/null 2>&1 || return 0
+	if ! python3 -c 'import json, sys
+for line in open(sys.argv[1], "rb"):
+    json.loads(line.decode("utf-8"))' "$WORK/out" 2>"$WORK/json"; then
+		echo "FAIL $name: stdout is not JSON lines in UTF-8:"
+		sed 's/^/    /' "$WORK/json"
+		return 1
+	fi
+	return 0
+}
+
 if [ $# -gt 0 ]; then
 	tests=
 	for n in "$@"; do tests="$tests $dir/$n.tether"; done
@@ -94,6 +144,8 @@ for t in $tests; do
 	junit=$(sed -n 's/^# junit: //p' "$t")
 	sig=$(sed -n 's/^# signal: //p' "$t")
 	needs=$(sed -n 's/^# needs: //p' "$t")
+	prove=$(sed -n 's/^# prove: //p' "$t")
+	json=$(sed -n 's/^# json: //p' "$t")
 	if [ "$needs" = socat ] && ! start_socat; then
 		echo "SKIP $name: socat not installed"
 		skip=$((skip + 1))
@@ -104,7 +156,7 @@ for t in $tests; do
 		skip=$((skip + 1))
 		continue
 	fi
-	rm -f "$WORK/ready" "$WORK/junit.xml"
+	rm -rf "$WORK/ready" "$WORK/junit.xml" "$WORK/logs"
 	(cd "$dir" && eval "exec \"\$TETHER\" $cmd $name.tether $args" \
 	    >"$WORK/out" 2>"$WORK/err" </dev/null) &
 	tether_pid=$!
@@ -135,14 +187,26 @@ for t in $tests; do
 		else
 			normalise <"$WORK/junit.xml" >"$WORK/junit.n"
 			compare "$dir/$junit" "$WORK/junit.n" junit || ok=0
-			if command -v xmllint >/dev/null 2>&1 &&
-			    ! xmllint --noout --schema "$dir/junit.xsd" \
-			    "$WORK/junit.xml" 2>"$WORK/xsd"; then
-				echo "FAIL $name: junit.xml is not valid:"
-				sed 's/^/    /' "$WORK/xsd"
-				ok=0
-			fi
+			validate "$WORK/junit.xml" || ok=0
 		fi
+	fi
+	sed -n 's/^# absent: //p' "$t" >"$WORK/absent"
+	outputs="$WORK/out $WORK/err"
+	for f in "$WORK/junit.xml" "$WORK/logs"; do
+		[ -e "$f" ] && outputs="$outputs $f"
+	done
+	while IFS= read -r absent; do
+		# shellcheck disable=SC2086
+		grep -rnF -- "$absent" $outputs >"$WORK/found" || continue
+		echo "FAIL $name: \"$absent\" is in the output:"
+		sed 's/^/    /' "$WORK/found"
+		ok=0
+	done <"$WORK/absent"
+	if [ -n "$prove" ]; then
+		check_prove "$prove" || ok=0
+	fi
+	if [ -n "$json" ]; then
+		check_json || ok=0
 	fi
 	if [ $ok = 1 ]; then
 		pass=$((pass + 1))

@@ -174,6 +174,44 @@ test_hash_in_expression(void **state)
 	assert_int_equal(lex1(&lx, "#list", LEX_OPERAND, &t), T_EOF);
 }
 
+/* Strings in ${...} in strings: LEX_MAX_NEST levels, then an error. */
+static void
+test_string_nesting(void **state)
+{
+	struct lexer	lx;
+	struct token	t;
+	char		src[1024];
+	size_t		i, n;
+	int		levels;
+
+	for (levels = LEX_MAX_NEST; levels <= LEX_MAX_NEST + 1; levels++) {
+		n = 0;
+		for (i = 0; i <= (size_t)levels; i++) {
+			memcpy(src + n, "\"${", 3);
+			n += 3;
+		}
+		src[n++] = '1';
+		for (i = 0; i <= (size_t)levels; i++) {
+			memcpy(src + n, "}\"", 2);
+			n += 2;
+		}
+		lex_init(&lx, src, n, 1, 1);
+		if (levels == LEX_MAX_NEST) {
+			assert_int_equal(lex_next(&lx, LEX_OPERAND, &t),
+			    T_STRING);
+			assert_int_equal(t.len, n - 2);
+			assert_ptr_equal(lex_skip_string(src + 1, src + n),
+			    src + n);
+		} else {
+			assert_int_equal(lex_next(&lx, LEX_OPERAND, &t),
+			    T_ERROR);
+			assert_string_equal(t.err, "strings nested too "
+			    "deeply inside ${...}");
+			assert_null(lex_skip_string(src + 1, src + n));
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -187,6 +225,7 @@ main(void)
 		cmocka_unit_test(test_operators),
 		cmocka_unit_test(test_comments_and_lines),
 		cmocka_unit_test(test_hash_in_expression),
+		cmocka_unit_test(test_string_nesting),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

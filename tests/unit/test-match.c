@@ -1,7 +1,9 @@
 /*
  * test-match.c - expect semantics over a real unix socket whose far end
  * the test writes: matches split at every byte, groups, NULs, invalid
- * UTF-8, anchors, overlapping patterns, escapes, EOF, idle, match-max.
+ * UTF-8, anchors, overlapping patterns, escapes, EOF, idle, match-max,
+ * and the contract that the matcher finds what PCRE2 finds on the whole
+ * text whatever the read boundaries, or fails when PCRE2 gives up.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -340,6 +342,144 @@ test_match_max(void **state)
 	tether_expect_free(e);
 }
 
+/*
+ * Feeds text in two reads split at every byte, all within one run, and
+ * checks that re matches with before as $before, or times out when before
+ * is NULL.  Returns nothing: asserts.
+ */
+static void
+check_two_reads(struct fixture *f, const char *re, int flags,
+    const char *text, const char *before, const char *group0)
+{
+	struct tether_expect	*e;
+	struct tether_match	*m = NULL;
+	size_t			 k, len = strlen(text);
+	uint64_t		 rx;
+	int64_t			 deadline;
+
+	for (k = 1; k < len; k++) {
+		rx = tether_session_rx_bytes(f->s);
+		e = tether_expect_new(f->loop);
+		assert_int_equal(tether_expect_regex(e, f->s, re, flags, 1), 0);
+		feed(f, text, k);
+		/* The first read is scanned within this run ... */
+		deadline = tether_now_ms() + (before != NULL ? 2000 : 150);
+		assert_int_equal(write(f->peer, text + k, len - k),
+		    (ssize_t)(len - k));
+		/* ... and so is the second, once it arrives. */
+		assert_int_equal(tether_expect_run(e, deadline, &m), 0);
+		if (before == NULL) {
+			assert_int_equal(tether_match_outcome(m),
+			    TETHER_MATCH_TIMEOUT);
+		} else {
+			if (tether_match_outcome(m) != TETHER_MATCH_PATTERN)
+				fail_msg("/%s/ split at %zu: no match", re, k);
+			assert_string_equal(tether_match_before(m, NULL),
+			    before);
+			assert_string_equal(tether_match_group(m, 0, NULL),
+			    group0);
+		}
+		tether_match_free(m);
+		/* A match in the first read leaves the second unread. */
+		deadline = tether_now_ms() + 5000;
+		while (tether_session_rx_bytes(f->s) < rx + len &&
+		    tether_now_ms() < deadline)
+			(void)tether_loop_once(f->loop, deadline);
+		tether_session_flush(f->s);
+		tether_expect_free(e);
+	}
+}
+
+/*
+ * A multiline ^ right after a read that ends in a newline: PCRE2 reports
+ * no partial match there, and the matcher used to resume past the \n.
+ */
+static void
+test_multiline_after_newline(void **state)
+{
+	struct fixture	*f = *state;
+
+	check_two_reads(f, "\\n^# ready", TETHER_RE_MULTILINE,
+	    "banner\r\n# ready\r\n", "banner\r", "\n# ready");
+	/* inline (?m), and a ^ after two newlines at the end of a read */
+	check_two_reads(f, "(?m)\\n^# ready", 0,
+	    "banner\r\n# ready\r\n", "banner\r", "\n# ready");
+	check_two_reads(f, "x\\n^\\n^y", TETHER_RE_MULTILINE,
+	    "ax\n\nyz", "a", "x\n\ny");
+	/* CRLF newline convention: ^ only after the whole \r\n */
+	check_two_reads(f, "(*CRLF)t\\r\\n^ok", TETHER_RE_MULTILINE,
+	    "t\r\nok\n", "", "t\r\nok");
+}
+
+/*
+ * Patterns whose result depends on where a scan starts: \G, (*COMMIT),
+ * (*SKIP) and a repeated \C are held to what PCRE2 finds on the whole.
+ */
+static void
+test_start_dependent(void **state)
+{
+	struct fixture	*f = *state;
+
+	/* \G is the start of the text, not where the last read ended */
+	check_two_reads(f, "\\Gab", 0, "xab\n", NULL, NULL);
+	check_two_reads(f, "\\Gab", 0, "abc", "", "ab");
+	/* after (*COMMIT) fails at 0, no later start is tried */
+	check_two_reads(f, "a(*COMMIT)b", 0, "acab", NULL, NULL);
+	/* \C{2} at the end of a read fails without a partial match */
+	check_two_reads(f, "\\C{2}x", 0, "abx", "", "abx");
+}
+
+/* Lookbehind and \b look back across a read boundary. */
+static void
+test_lookbehind(void **state)
+{
+	struct fixture	*f = *state;
+
+	check_two_reads(f, "(?<=ab)c+d", 0, "xabccd", "xab", "ccd");
+	check_two_reads(f, "(?<!a)b", 0, "abxb", "abx", "b");
+	check_two_reads(f, "\\bword\\b", 0, "x word.", "x ", "word");
+}
+
+/*
+ * When PCRE2 gives up (match limit) the expect fails at once naming the
+ * pattern and the session; it used to be taken for "no match yet".
+ */
+static void
+test_match_limit(void **state)
+{
+	struct fixture		*f = *state;
+	struct tether_expect	*e;
+	struct tether_match	*m = NULL;
+	char			 as[31];
+	int64_t			 t0;
+
+	memset(as, 'a', 30);
+	as[30] = '\0';
+	e = tether_expect_new(f->loop);
+	assert_int_equal(tether_expect_regex(e, f->s, "(a+)+b", 0, 1), 0);
+	feed(f, as, 30);
+	/* not a timeout: the run fails as soon as PCRE2 gives up */
+	t0 = tether_now_ms();
+	assert_int_equal(tether_expect_run(e, t0 + 60000, &m), TETHER_EFAIL);
+	assert_null(m);
+	assert_string_equal(tether_loop_errmsg(f->loop),
+	    "pattern /(a+)+b/ on con: PCRE2 gave up: match limit exceeded");
+	/* the same holds when the text arrives while the run waits */
+	tether_session_flush(f->s);
+	assert_int_equal(write(f->peer, as, 30), 30);
+	assert_int_equal(tether_expect_run(e, tether_now_ms() + 60000, &m),
+	    TETHER_EFAIL);
+	assert_non_null(strstr(tether_loop_errmsg(f->loop), "gave up"));
+	/* and a later run on text PCRE2 can handle matches again */
+	tether_session_flush(f->s);
+	feed(f, "aab", 3);
+	m = run(f, e, 1000);
+	assert_int_equal(tether_match_outcome(m), TETHER_MATCH_PATTERN);
+	assert_string_equal(tether_match_group(m, 0, NULL), "aab");
+	tether_match_free(m);
+	tether_expect_free(e);
+}
+
 static void
 test_secret_in_tail(void **state)
 {
@@ -376,6 +516,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_match_max, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_secret_in_tail, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_multiline_after_newline,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_start_dependent, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_lookbehind, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_match_limit, setup,
 		    teardown),
 	};
 

@@ -1,6 +1,7 @@
 /*
  * test-parse.c - unit tests of the playbook parser: the tree it builds,
- * and the messages of syntax errors.
+ * the messages of syntax errors and the bounds it keeps; and of values:
+ * their depth limit, byte strings and JSON text.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include "builtin.h"
 #include "parse.h"
 #include "tether.h"
+#include "value.h"
 
 static struct ast_program *
 parse_ok(const char *src)
@@ -244,6 +246,195 @@ test_deep_nesting(void **state)
 	free(src);
 }
 
+/* Returns n copies of s followed by tail (caller frees). */
+static char *
+repeat(const char *head, const char *s, size_t n, const char *tail)
+{
+	size_t	 l = strlen(s), i;
+	char	*r, *p;
+
+	r = malloc(strlen(head) + l * n + strlen(tail) + 1);
+	strcpy(r, head);
+	p = r + strlen(r);
+	for (i = 0; i < n; i++, p += l)
+		memcpy(p, s, l);
+	strcpy(p, tail);
+	return r;
+}
+
+static void
+test_open_brace_notes(void **state)
+{
+	char	*err;
+
+	err = parse_err("step \"s\" {\n  expect c {\n    /a/ { }\n");
+	assert_string_equal(err, "t.tether:4:1: expected a pattern, timeout, "
+	    "idle or eof, found end of file\n\n^\n"
+	    "t.tether:2:12: note: '{' opened here\n"
+	    "t.tether:1:10: note: '{' opened here");
+	free(err);
+	/* The '{' the message names is not a note again. */
+	err = parse_err("if a {\n  if b {\n");
+	assert_string_equal(err, "t.tether:2:8: this '{' is never closed\n"
+	    "  if b {\n       ^\n"
+	    "t.tether:1:6: note: '{' opened here");
+	free(err);
+	/* Not at the end of the file: no notes. */
+	err = parse_err("if a {\n  frob\n");
+	assert_null(strstr(err, "note:"));
+	free(err);
+	/* The end of a string's ${...} is not the end of the file. */
+	err = parse_err("step \"s\" {\n  print \"${1 +}\"\n}\n");
+	assert_null(strstr(err, "note:"));
+	free(err);
+}
+
+static void
+test_bounds(void **state)
+{
+	struct ast_program	*p;
+	char			*src, *err;
+
+	/* A chain of 1000 operators parses, 1001 is an error. */
+	src = repeat("print 1", " + 1", 999, "\n");
+	p = parse_ok(src);
+	parse_free(p);
+	free(src);
+	src = repeat("print 1", " + 1", 300000, "\n");
+	err = parse_err(src);
+	assert_non_null(strstr(err, "t.tether:1:7: expression nested too "
+	    "deeply"));
+	assert_true(strlen(err) < 1000);	/* the line is cut */
+	free(err);
+	free(src);
+	src = repeat("set x = a", ".b", 5000, "\n");
+	err = parse_err(src);
+	assert_non_null(strstr(err, "expression nested too deeply"));
+	free(err);
+	free(src);
+	/* 1000 elif branches, not more. */
+	src = repeat("if a { }", " elif a { }", 1000, "\n");
+	p = parse_ok(src);
+	parse_free(p);
+	free(src);
+	src = repeat("if a { }", "\nelif a { }", 200000, "\n");
+	err = parse_err(src);
+	assert_non_null(strstr(err, "t.tether:1002:1: more than 1000 elif"));
+	free(err);
+	free(src);
+	/* Strings inside ${...} inside strings. */
+	src = repeat("print ", "\"${", 100000, "");
+	err = parse_err(src);
+	assert_non_null(strstr(err, "strings nested too deeply"));
+	free(err);
+	free(src);
+}
+
+static void
+test_source_lines(void **state)
+{
+	struct ast_program	*p;
+	const char		*line;
+	size_t			 len;
+	char			*src;
+
+	src = repeat("", "print 1\n", 100000, "print 2");
+	p = parse_ok(src);
+	line = ast_source_line(p, "t.tether", 100001, &len);
+	assert_non_null(line);
+	assert_int_equal(len, 7);
+	assert_memory_equal(line, "print 2", 7);
+	line = ast_source_line(p, "t.tether", 1, &len);
+	assert_int_equal(len, 7);
+	assert_null(ast_source_line(p, "t.tether", 100002, &len));
+	assert_null(ast_source_line(p, "other.tether", 1, &len));
+	parse_free(p);
+	free(src);
+}
+
+static void
+test_value_depth(void **state)
+{
+	struct value	*v, *w;
+	json_t		*j, *k;
+	int		 i;
+
+	v = value_list();
+	for (i = 1; i < VALUE_MAX_DEPTH; i++) {
+		w = value_list();
+		assert_int_equal(value_list_push(w, v), 0);
+		v = w;
+	}
+	assert_int_equal(v->depth, VALUE_MAX_DEPTH);
+	w = value_list();
+	assert_int_equal(value_list_push(w, value_ref(v)), -1);
+	assert_int_equal(w->n, 0);
+	value_unref(w);
+	w = value_map();
+	assert_int_equal(value_map_set(w, "k", value_ref(v)), -1);
+	assert_int_equal(w->n, 0);
+	value_unref(w);
+	value_unref(v);
+
+	/* JSON: 1000 levels convert, 1001 do not. */
+	j = json_array();
+	for (i = 1; i < VALUE_MAX_DEPTH; i++) {
+		k = json_array();
+		json_array_append_new(k, j);
+		j = k;
+	}
+	assert_non_null(v = value_from_json(j));
+	assert_int_equal(v->depth, VALUE_MAX_DEPTH);
+	value_unref(v);
+	k = json_object();
+	json_object_set_new(k, "a", j);
+	assert_null(value_from_json(k));
+	json_decref(k);
+}
+
+static void
+test_value_bytes(void **state)
+{
+	struct value	*a, *b, *l;
+	json_t		*j;
+	char		*s, *d;
+	size_t		 len;
+
+	a = value_str("a\0b\xff", 4);
+	b = value_str("a\0c\xff", 4);
+	assert_false(value_equal(a, b));
+	s = value_to_string(a, &len);
+	assert_int_equal(len, 4);
+	assert_memory_equal(s, "a\0b\xff", 4);
+	free(s);
+	l = value_list();
+	value_list_push(l, a);
+	value_list_push(l, value_strz("\"\\\n\x01\x7f\xc3\xa9"));
+	value_list_push(l, value_dur(1500));
+	value_list_push(l, value_regex("a/b", 3, 0));
+	s = value_json_text(l, &len);
+	assert_int_equal(len, strlen(s));
+	assert_string_equal(s, "[\"a\\u0000b\xff\",\"\\\"\\\\\\n"
+	    "\\u0001\x7f\xc3\xa9\",1500,\"a/b\"]");
+	free(s);
+	/* Valid UTF-8 gives what jansson gives. */
+	value_unref(b);
+	b = value_list();
+	value_list_push(b, value_strz("\"\\\n\x01\x7f\xc3\xa9"));
+	value_list_push(b, value_map());
+	value_map_set(b->items[1], "k\t", value_bool(1));
+	value_list_push(b, value_null());
+	s = value_json_text(b, NULL);
+	j = value_to_json(b);
+	d = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	assert_string_equal(s, d);
+	free(s);
+	free(d);
+	json_decref(j);
+	value_unref(b);
+	value_unref(l);
+}
+
 int
 main(void)
 {
@@ -255,6 +446,11 @@ main(void)
 		cmocka_unit_test(test_verbs),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_open_brace_notes),
+		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_source_lines),
+		cmocka_unit_test(test_value_depth),
+		cmocka_unit_test(test_value_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
