@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1292,84 +1293,183 @@ att_named(const char *arg, const char **eq)
 	return 1;
 }
 
+/* attach's own options; every other --OPTION is an open option. */
+enum {
+	ATT_OPT_ESCAPE = 256,
+	ATT_OPT_LOG_DIR,
+	ATT_OPT_OPEN,
+};
+#define ATT_SHORTOPTS	":h"
+
+/* The command line of tether attach, parsed. */
+struct att_args {
+	struct option		*longopts;
+	size_t			 nlong;
+	char			**names;	/* the open options' names */
+	size_t			 nnames;
+	struct tether_opt	 opts[ATT_MAXOPTS];
+	size_t			 nopts;
+	const char		*uris[ATT_MAXOPTS];
+	size_t			 nuris;
+};
+
+/* Adds a long option to aa's table, which has room for it. */
+static void
+att_longopt(struct att_args *aa, const char *name, int has_arg, int val)
+{
+	aa->longopts[aa->nlong].name = name;
+	aa->longopts[aa->nlong].has_arg = has_arg;
+	aa->longopts[aa->nlong].flag = NULL;
+	aa->longopts[aa->nlong++].val = val;
+}
+
+/* Returns nonzero when aa's table has the option of len bytes at name. */
+static int
+att_longopt_has(const struct att_args *aa, const char *name, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < aa->nlong; i++) {
+		if (strlen(aa->longopts[i].name) == len &&
+		    strncmp(aa->longopts[i].name, name, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Parses attach's command line with getopt_long into a and aa: --escape
+ * KEY, --log-dir DIR, -h, and every other --OPTION VALUE (or
+ * --OPTION=VALUE) before -- as an open option; the other words are the
+ * URIs.  Returns 0, 1 after printing the help, or -1 after the error and
+ * the usage.
+ */
+static int
+att_args(int argc, char **argv, struct att *a, struct att_args *aa)
+{
+	const char	*p;
+	size_t		 len;
+	int		 k, ch, idx;
+
+	aa->longopts = calloc((size_t)argc + 4, sizeof *aa->longopts);
+	aa->names = calloc((size_t)argc + 1, sizeof *aa->names);
+	if (aa->longopts == NULL || aa->names == NULL) {
+		cli_error("out of memory");
+		return -1;
+	}
+	att_longopt(aa, "escape", required_argument, ATT_OPT_ESCAPE);
+	att_longopt(aa, "help", no_argument, 'h');
+	att_longopt(aa, "log-dir", required_argument, ATT_OPT_LOG_DIR);
+	/* The open options: each --NAME not known, exactly as spelt. */
+	for (k = 1; k < argc && strcmp(argv[k], "--") != 0; k++) {
+		if (strncmp(argv[k], "--", 2) != 0)
+			continue;
+		p = argv[k] + 2;
+		len = strcspn(p, "=");
+		if (p[len] == '\0' && strcmp(p, "help") != 0)
+			k++;		/* its value is the next word */
+		if (len == 0 || att_longopt_has(aa, p, len))
+			continue;
+		if ((aa->names[aa->nnames] = strndup(p, len)) == NULL) {
+			cli_error("out of memory");
+			return -1;
+		}
+		att_longopt(aa, aa->names[aa->nnames++], required_argument,
+		    ATT_OPT_OPEN);
+	}
+	while ((ch = getopt_long(argc, argv, ATT_SHORTOPTS, aa->longopts,
+	    &idx)) != -1) {
+		switch (ch) {
+		case ATT_OPT_ESCAPE:
+			if (ia_key_parse(optarg, &a->esc) != 0) {
+				cli_error("attach: --escape %s: want ^X, C-x, "
+				    "0xNN, one character or none", optarg);
+				cli_usage("attach");
+				return -1;
+			}
+			break;
+		case ATT_OPT_LOG_DIR:
+			a->log_dir = optarg;
+			break;
+		case ATT_OPT_OPEN:
+			if (aa->nopts == ATT_MAXOPTS) {
+				cli_error("attach: more than %d options",
+				    ATT_MAXOPTS);
+				return -1;
+			}
+			aa->opts[aa->nopts].key = aa->longopts[idx].name;
+			aa->opts[aa->nopts++].value = optarg;
+			break;
+		case 'h':
+			cli_help("attach");
+			return 1;
+		default:
+			cli_bad_option("attach", ch, argv, ATT_SHORTOPTS);
+			return -1;
+		}
+	}
+	for (k = optind; k < argc; k++) {
+		if (aa->nuris == ATT_MAXOPTS) {
+			cli_error("attach: more than %d sessions",
+			    ATT_MAXOPTS);
+			return -1;
+		}
+		aa->uris[aa->nuris++] = argv[k];
+	}
+	if (aa->nuris == 0) {
+		cli_usage("attach");
+		return -1;
+	}
+	return 0;
+}
+
+/* Frees what att_args allocated. */
+static void
+att_args_free(struct att_args *aa)
+{
+	size_t	i;
+
+	for (i = 0; i < aa->nnames; i++)
+		free(aa->names[i]);
+	free(aa->names);
+	free(aa->longopts);
+}
+
 int
 cmd_attach(int argc, char **argv)
 {
 	struct att		 a;
-	struct tether_opt	 opts[ATT_MAXOPTS];
+	struct att_args		 aa;
 	struct tether_session	*s;
-	const char		*uris[ATT_MAXOPTS], *eq, *key, *val;
+	const char		*eq;
 	char			*name = NULL, *hist = NULL;
-	size_t			 nopts = 0, nuris = 0, i;
-	int			 k, r, st, status = TETHER_EXIT_USAGE;
-	int			 dashdash = 0;
+	size_t			 i;
+	int			 r, st, status = TETHER_EXIT_USAGE;
 
 	memset(&a, 0, sizeof a);
+	memset(&aa, 0, sizeof aa);
 	a.esc = IA_ESCAPE_DEFAULT;
 	a.timeout = ATT_TIMEOUT;
-	for (k = 1; k < argc; k++) {
-		if (dashdash || strncmp(argv[k], "--", 2) != 0) {
-			if (nuris == ATT_MAXOPTS) {
-				cli_error("attach: too many sessions");
-				return TETHER_EXIT_USAGE;
-			}
-			uris[nuris++] = argv[k];
-			continue;
-		}
-		if (strcmp(argv[k], "--") == 0) {
-			dashdash = 1;
-			continue;
-		}
-		if (strcmp(argv[k], "--help") == 0) {
-			printf("usage: tether attach URI|NAME=URI... [--escape "
-			    "KEY] [--log-dir DIR] [--connect-within DUR] "
-			    "[--OPTION VALUE]...\n");
-			return 0;
-		}
-		key = argv[k] + 2;
-		if ((val = strchr(key, '=')) != NULL) {
-			/* --key=value */
-			if (nopts == ATT_MAXOPTS)
-				return TETHER_EXIT_USAGE;
-			argv[k][val - argv[k]] = '\0';
-			val++;
-		} else if (k + 1 < argc)
-			val = argv[++k];
-		else {
-			cli_error("attach: --%s needs a value", key);
-			return TETHER_EXIT_USAGE;
-		}
-		if (strcmp(key, "escape") == 0) {
-			if (ia_key_parse(val, &a.esc) != 0) {
-				cli_error("attach: --escape %s: want ^X, C-x, "
-				    "0xNN, one character or none", val);
-				return TETHER_EXIT_USAGE;
-			}
-		} else if (strcmp(key, "log-dir") == 0)
-			a.log_dir = val;
-		else if (nopts < ATT_MAXOPTS) {
-			opts[nopts].key = key;
-			opts[nopts++].value = val;
-		}
-	}
-	if (nuris == 0) {
-		cli_error("usage: tether attach URI|NAME=URI... [--escape KEY] "
-		    "[--log-dir DIR] [--OPTION VALUE]...");
-		return TETHER_EXIT_USAGE;
+	if ((r = att_args(argc, argv, &a, &aa)) != 0) {
+		att_args_free(&aa);
+		return r == 1 ? TETHER_EXIT_OK : TETHER_EXIT_USAGE;
 	}
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		cli_error("attach: standard input and output must be a "
 		    "terminal");
+		att_args_free(&aa);
 		return TETHER_EXIT_USAGE;
 	}
 	if (a.log_dir != NULL && mkdir(a.log_dir, 0777) == -1 &&
 	    errno != EEXIST) {
 		cli_error("attach: --log-dir %s: %s", a.log_dir,
 		    strerror(errno));
+		att_args_free(&aa);
 		return TETHER_EXIT_USAGE;
 	}
 	if ((a.loop = tether_loop_new()) == NULL) {
 		cli_error("out of memory");
+		att_args_free(&aa);
 		return TETHER_EXIT_FAIL;
 	}
 	if (term_open(STDIN_FILENO, a.loop) != 0) {
@@ -1378,15 +1478,15 @@ cmd_attach(int argc, char **argv)
 	}
 	if ((a.ia = ia_new(a.loop, a.esc)) == NULL)
 		goto out;
-	for (i = 0; i < nuris; i++) {
-		if (att_named(uris[i], &eq))
-			name = strndup(uris[i], (size_t)(eq - uris[i]));
+	for (i = 0; i < aa.nuris; i++) {
+		if (att_named(aa.uris[i], &eq))
+			name = strndup(aa.uris[i], (size_t)(eq - aa.uris[i]));
 		else
-			name = att_name_for(a.loop, uris[i]);
+			name = att_name_for(a.loop, aa.uris[i]);
 		if (name == NULL)
 			goto out;
-		r = att_open_session(&a, name, att_named(uris[i], &eq) ?
-		    eq + 1 : uris[i], opts, nopts, &s);
+		r = att_open_session(&a, name, att_named(aa.uris[i], &eq) ?
+		    eq + 1 : aa.uris[i], aa.opts, aa.nopts, &s);
 		if (r != 0) {
 			cli_error("attach: %s", tether_loop_errmsg(a.loop));
 			status = tether_exit_code(r);
@@ -1436,6 +1536,7 @@ out:
 	ia_free(a.ia);
 	tether_loop_free(a.loop);
 	att_rl = NULL;
+	att_args_free(&aa);
 	term_reraise();
 	term_close();
 	return status;

@@ -2,6 +2,7 @@
  * cmd-discover.c - tether discover PID: the endpoints of a running QEMU,
  * read from its command line, as tether URIs (or JSON with --json).
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,14 @@ discover_list(json_t *j, const char *key, const char *label)
 	}
 }
 
+#define DISCOVER_JSON		256
+#define DISCOVER_SHORTOPTS	":h"
+static const struct option discover_longopts[] = {
+	{ "help",	no_argument,	NULL, 'h' },
+	{ "json",	no_argument,	NULL, DISCOVER_JSON },
+	{ NULL,		0,		NULL, 0 }
+};
+
 int
 cmd_discover(int argc, char **argv)
 {
@@ -34,26 +43,28 @@ cmd_discover(int argc, char **argv)
 	const char	*s;
 	char		 err[256], *ep;
 	long		 pid = -1;
-	int		 i, as_json = 0, r;
+	int		 ch, as_json = 0, r;
 	size_t		 k;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
+	while ((ch = getopt_long(argc, argv, DISCOVER_SHORTOPTS,
+	    discover_longopts, NULL)) != -1) {
+		switch (ch) {
+		case DISCOVER_JSON:
 			as_json = 1;
-		else if (pid == -1 && argv[i][0] != '-') {
-			pid = strtol(argv[i], &ep, 10);
-			if (*ep != '\0' || pid <= 0) {
-				cli_error("discover: bad pid %s", argv[i]);
-				return TETHER_EXIT_USAGE;
-			}
-		} else {
-			cli_error("usage: tether discover PID [--json]");
-			return TETHER_EXIT_USAGE;
+			break;
+		case 'h':
+			return cli_help("discover");
+		default:
+			return cli_bad_option("discover", ch, argv,
+			    DISCOVER_SHORTOPTS);
 		}
 	}
-	if (pid == -1) {
-		cli_error("usage: tether discover PID [--json]");
-		return TETHER_EXIT_USAGE;
+	if (optind != argc - 1)
+		return cli_usage("discover");
+	pid = strtol(argv[optind], &ep, 10);
+	if (*ep != '\0' || pid <= 0) {
+		cli_error("discover: bad pid %s", argv[optind]);
+		return cli_usage("discover");
 	}
 	if ((r = tether_qemu_discover((pid_t)pid, &j, err, sizeof err)) != 0) {
 		cli_error("discover: %s", err);

@@ -2,6 +2,7 @@
  * cmd-hmp.c - tether hmp: runs one QEMU human monitor command and prints
  * its cleaned output, or its structured value as JSON.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,51 +16,81 @@
 
 #define MONITOR_TIMEOUT	"10s"
 
+/* The options of tether hmp and tether qmp. */
+enum {
+	MONITOR_JSON = 256,
+	MONITOR_TIMEOUT_OPT,
+	MONITOR_WITHIN,
+};
+#define MONITOR_SHORTOPTS	":h"
+static const struct option monitor_longopts[] = {
+	{ "connect-within",	required_argument,	NULL, MONITOR_WITHIN },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "json",		no_argument,		NULL, MONITOR_JSON },
+	{ "timeout",		required_argument,	NULL,
+	    MONITOR_TIMEOUT_OPT },
+	{ NULL,			0,			NULL, 0 }
+};
+
+/* Reports the unknown option getopt_long just refused, with a hint. */
+static void
+monitor_unknown(const char *scheme, char **argv)
+{
+	char	 opt[3] = { '-', (char)optopt, '\0' };
+
+	cli_error("%s: unknown option %s (a command word that starts with - "
+	    "goes after --)", scheme, optopt == 0 ? argv[optind - 1] : opt);
+	cli_usage(scheme);
+}
+
 int
 cli_monitor_args(int argc, char **argv, const char *scheme,
     struct cli_monitor *m)
 {
-	int	i, dashdash = 0;
+	int	ch, i;
 
 	memset(m, 0, sizeof *m);
 	m->timeout = MONITOR_TIMEOUT;
-	for (i = 1; i < argc; i++) {
-		if (!dashdash && strcmp(argv[i], "--") == 0) {
-			dashdash = 1;
-			continue;
-		}
-		if (!dashdash && strcmp(argv[i], "--json") == 0) {
+	/* Options anywhere (getopt_long permutes), -- ends them. */
+	while ((ch = getopt_long(argc, argv, MONITOR_SHORTOPTS,
+	    monitor_longopts, NULL)) != -1) {
+		switch (ch) {
+		case MONITOR_JSON:
 			m->json = 1;
-			continue;
-		}
-		if (!dashdash && (strcmp(argv[i], "--timeout") == 0 ||
-		    strcmp(argv[i], "--connect-within") == 0)) {
-			if (i + 1 >= argc) {
-				cli_error("%s needs a duration", argv[i]);
+			break;
+		case MONITOR_TIMEOUT_OPT:
+			m->timeout = optarg;
+			break;
+		case MONITOR_WITHIN:
+			m->within = optarg;
+			break;
+		case 'h':
+			cli_help(scheme);
+			return 1;
+		case '?':
+			if (optopt == 0 || (optopt < 256 &&
+			    strchr(MONITOR_SHORTOPTS, optopt) == NULL)) {
+				monitor_unknown(scheme, argv);
 				return -1;
 			}
-			if (strcmp(argv[i], "--timeout") == 0)
-				m->timeout = argv[++i];
-			else
-				m->within = argv[++i];
-			continue;
-		}
-		if (!dashdash && strncmp(argv[i], "--", 2) == 0 &&
-		    m->uri == NULL) {
-			cli_error("unknown option %s", argv[i]);
+			/* FALLTHROUGH */
+		default:
+			cli_bad_option(scheme, ch, argv, MONITOR_SHORTOPTS);
 			return -1;
 		}
+	}
+	for (i = optind; i < argc; i++) {
 		if (m->uri == NULL)
 			m->uri = argv[i];
 		else if (m->nwords < CLI_MONITOR_WORDS)
 			m->words[m->nwords++] = argv[i];
 		else {
-			cli_error("too many words");
+			cli_error("%s: too many words", scheme);
 			return -1;
 		}
 	}
 	if (m->uri == NULL || m->nwords == 0) {
-		cli_error("usage: tether %s URI COMMAND...", scheme);
+		cli_usage(scheme);
 		return -1;
 	}
 	if (transport_duration(m->timeout, &m->timeout_ms) != 0) {
@@ -155,8 +186,8 @@ cmd_hmp(int argc, char **argv)
 	size_t			 len = 0;
 	int			 i, r, ex = TETHER_EXIT_OK;
 
-	if (cli_monitor_args(argc, argv, "hmp", &m) != 0)
-		return TETHER_EXIT_USAGE;
+	if ((r = cli_monitor_args(argc, argv, "hmp", &m)) != 0)
+		return r == 1 ? TETHER_EXIT_OK : TETHER_EXIT_USAGE;
 	for (i = 0; i < m.nwords; i++)
 		len += strlen(m.words[i]) + 1;
 	if ((cmd = calloc(1, len)) == NULL) {

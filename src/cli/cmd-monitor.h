@@ -27,8 +27,9 @@ struct cli_monitor {
 };
 
 /*
- * Parses URI, words and --json, --timeout DUR, --connect-within DUR for
- * scheme "hmp" or "qmp".  Returns 0, or -1 after printing the error.
+ * Parses URI, words and --json, --timeout DUR, --connect-within DUR, -h
+ * for scheme "hmp" or "qmp" with getopt_long.  Returns 0, 1 after printing
+ * the help for -h or --help, or -1 after printing the error and usage.
  */
 int	cli_monitor_args(int argc, char **argv, const char *scheme,
 	    struct cli_monitor *);

@@ -20,11 +20,12 @@ cmd_qmp(int argc, char **argv)
 	json_error_t		 jerr;
 	int			 r, ex = TETHER_EXIT_OK;
 
-	if (cli_monitor_args(argc, argv, "qmp", &m) != 0)
-		return TETHER_EXIT_USAGE;
+	if ((r = cli_monitor_args(argc, argv, "qmp", &m)) != 0)
+		return r == 1 ? TETHER_EXIT_OK : TETHER_EXIT_USAGE;
 	if (m.nwords > 2) {
-		cli_error("usage: tether qmp URI COMMAND [ARGUMENTS-JSON]");
-		ex = TETHER_EXIT_USAGE;
+		cli_error("qmp: ARGUMENTS-JSON is one word (quote it): %s",
+		    m.words[2]);
+		ex = cli_usage("qmp");
 		goto out;
 	}
 	if (m.nwords == 2) {
