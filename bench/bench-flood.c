@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench-flood.c - writes SIZE bytes of non-matching lines, then "READY> ",
  * to its stdout (a pty under the benchmark) or to one unix-socket client.

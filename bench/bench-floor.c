@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench-floor.c - the floors of the benchmark: the same bytes and round
  * trips as the engines, done by bare blocking C loops (64 KiB reads and

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 # pexpect-bench.py - the benchmark scenarios through pexpect (Debian's
 # python3-pexpect, run with /usr/bin/python3), one scenario per run,
 # printing one line of key=value results.

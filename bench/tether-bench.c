@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tether-bench.c - the benchmark scenarios driven through libtether's C
  * API, one scenario per run, printing one line of key=value results.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tether.h - public C API of libtether, the console session engine.
  *

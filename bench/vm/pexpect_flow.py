@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """pexpect_flow.py - the boot/login/network/teardown flow written the way
 DTS (framework/qemu_kvm.py), CSIT (QemuUtils.py) and autotest (kvm_vm.py)
 write it, to compare with tether's vm-driver / vm-boot-check.tether.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # run.sh - the same boot/login/network/ssh/teardown flow three ways, wall
 # times side by side: tether (examples/vm-boot-check.tether), pexpect with
 # DTS's fixed waits, pexpect without them.  Also prints tether's own lag

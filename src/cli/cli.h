@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cli.h - tether(1): one file per command, dispatched from main.c.
  */

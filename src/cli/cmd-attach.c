@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cmd-attach.c - tether attach: the terminal passed through to one or more
  * sessions, and the command prompt the escape key opens (switch, send,

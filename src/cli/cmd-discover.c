@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cmd-discover.c - tether discover PID: the endpoints of a running QEMU,
  * read from its command line, as tether URIs (or JSON with --json).

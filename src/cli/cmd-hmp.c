@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cmd-hmp.c - tether hmp: runs one QEMU human monitor command and prints
  * its cleaned output, or its structured value as JSON.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cmd-monitor.h - what tether hmp and tether qmp share: argument parsing,
  * opening the monitor session and reporting failures.

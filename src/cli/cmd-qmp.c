@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cmd-qmp.c - tether qmp: executes one QMP command and prints its return
  * value as JSON.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cmd-repl.c - tether repl: a playbook shell.  Each complete entry (a
  * statement, or several lines while a block is open) is parsed and run

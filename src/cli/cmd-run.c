@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cmd-run.c - `tether run` and `tether check`: parse a playbook, lint or
  * run it, and turn the outcome into an exit status.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * interact.c - the interactive engine: the terminal passed through to
  * sessions, a GNU readline prompt driven by the event loop, and

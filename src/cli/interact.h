@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * interact.h - the interactive engine shared by tether attach, tether repl
  * and the interact statement: the terminal passed through to a session,

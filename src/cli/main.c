@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * main.c - tether(1) entry point: dispatches to the command files and
  * holds every command's usage and help.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * report.c - progress on stderr, TAP or JSON lines on stdout and a JUnit
  * XML file for the steps of a playbook run.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * report.h - what `tether run` tells the user: step lines and a live
  * status line on stderr, TAP or JSON lines on stdout, a JUnit XML file.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * term.c - the local terminal: saved and raw modes, the window size, and
  * restoring the saved mode on exit, on terminating signals and on crashes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * term.h - the local terminal for interactive mode: raw and saved modes,
  * window size, and a terminal that is put back however we leave (exit,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * buf.h - the one byte buffer: growable, capped, always NUL-terminated.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * expect-int.h - what the session tells the running expect set, and the
  * pure scan behind it (the fuzz harnesses drive it without a socket).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * expect.c - expect sets: pattern, eof and idle branches over sessions,
  * run on the loop until one wins or the deadline passes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hmp.c - the QEMU human monitor on a session: waits for the "(qemu) "
  * prompt, runs one command at a time and returns its output without the

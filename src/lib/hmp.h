@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hmp.h - the part of the HMP protocol (hmp.c) that works on what a
  * session received, without the loop: the branches a wait for the

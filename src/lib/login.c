@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * login.c - logging in on a console (login and password prompts, an
  * existing shell, "Login incorrect") and running shell commands between

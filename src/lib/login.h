@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * login.h - what login.c tells the VM lifecycle about a shell session.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * loop.c - the event loop: one epoll set for every session and watcher,
  * deadlines on the monotonic clock, an eventfd to interrupt a wait.

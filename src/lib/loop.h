@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * loop.h - the event loop's internal interface: sessions and extra fd
  * watchers on one epoll set, deadlines on the monotonic clock.

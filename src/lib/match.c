@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * match.c - incremental PCRE2 matching (JIT, PCRE2_PARTIAL_SOFT) that
  * finds exactly what pcre2_match() finds on the whole text.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * match.h - one incremental PCRE2 matcher over a growing byte stream.
  *

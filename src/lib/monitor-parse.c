@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * monitor-parse.c - turns QEMU human monitor text into clean text and,
  * for "info pci", "info cpus", "info status" and "info migrate", into

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * monitor-parse.h - pure text helpers for the QEMU human monitor: output
  * cleaning and the parsers behind tether_hmp_parse().

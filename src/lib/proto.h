@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto.h - monitor protocols layered on a session (hmp.c, qmp.c).
  */

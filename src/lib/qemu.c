@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * qemu.c - the VM lifecycle: launch QEMU paused with its consoles wired to
  * tether, tear it down step by step, wait for the guest network or a host

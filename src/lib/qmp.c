@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * qmp.c - QEMU's QMP on a session: greeting and capabilities on open,
  * commands matched to their answers by "id", events queued until asked.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * qmp.h - the part of QMP (qmp.c) that works on bytes, without the loop:
  * the line reader and which message answers which command.  The session

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * redact.c - the redaction engine: secrets replaced by ******** in every
  * byte stream and string tether writes out (see redact.h for the rules).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * redact.h - the redaction engine: every secret of a run replaced by
  * ******** in the byte streams and strings tether writes out.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * session.c - sessions: URI to transport chain, continuous reading into
  * the match view and the transcript, sending, and the session accessors.

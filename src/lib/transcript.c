@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * transcript.c - raw logs and asciicast v2 files, with secrets redacted.
  *

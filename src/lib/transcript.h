@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * transcript.h - a session's raw log and asciicast v2 recording.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * transport-pty.c - spawn: a local program in a new pty, reaped cleanly,
  * and never outliving us.
@@ -296,7 +297,8 @@ pty_child(const char *prog, char **argv, const char *slave, pid_t parent,
 	execve(prog, argv, environ);
 fail:
 	e = errno;
-	(void)write(errfd, &e, sizeof e);
+	if (write(errfd, &e, sizeof e) != (ssize_t)sizeof e)
+		_exit(126);	/* the parent sees the exit, not why */
 	_exit(127);
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * transport-sock.c - unix: and tcp: byte streams with non-blocking connect
  * retried until the connect-within deadline.

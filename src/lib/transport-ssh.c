@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * transport-ssh.c - ssh:// sessions: a shell or exec channel over libssh2
  * in non-blocking mode on a TCP socket connected here, every step of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * transport-telnet.c - the telnet protocol (libtelnet) layered over the
  * tcp or unix transport in t->next: options negotiated, IAC escaped,

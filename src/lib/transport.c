@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * transport.c - calls through the transport table, chains, option helpers.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * transport.h - the transport interface: one byte stream under a session.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * util.c - status codes, exit statuses, the clock and the version.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * vtstrip.c - a small state machine that removes terminal escape sequences.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * vtstrip.h - removes terminal escape sequences from a byte stream.
  *

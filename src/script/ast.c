@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ast.c - the arena the syntax tree lives in, and lookups on the tree.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ast.h - the playbook syntax tree, allocated from one arena freed whole.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * builtin-qemu.c - verbs for the QEMU monitors: hmp, qmp and qmp-event.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * builtin-shell.c - verbs for shells on consoles: login and run.
  */

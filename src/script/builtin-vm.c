@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * builtin-vm.c - verbs for the VM lifecycle: launch, teardown, wait-net
  * and wait-port.

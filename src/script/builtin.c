@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * builtin.c - the table of verbs and the helpers verbs use to read their
  * words, resolve sessions and record failures.

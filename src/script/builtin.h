@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * builtin.h - the verbs of the language that call the library (login,
  * run, hmp, qmp, ...).

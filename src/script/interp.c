@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * interp.c - runs a playbook: evaluates expressions, executes statements,
  * drives sessions and expect sets, and keeps the first failure.

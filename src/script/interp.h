@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * interp.h - the playbook interpreter: walks the syntax tree, drives
  * sessions through the library and records the first failure.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * lex.c - turns playbook text into tokens, in the mode the parser asks for.
  */

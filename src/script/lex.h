@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * lex.h - the playbook lexer.  The grammar is context-sensitive (a `/`
  * starts a regex where an operand is due, `key=value` words exist only in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * lint.c - finds mistakes a parser cannot: sessions never opened,
  * variables never used, code and branches that can never run.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * lint.h - static checks of a parsed playbook for `tether check`.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * parse.c - recursive descent parser for playbooks (SPEC section 3).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * parse.h - the playbook parser: text to a syntax tree, includes resolved.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * value.c - playbook values: construction, conversion, comparison.
  */

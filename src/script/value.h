@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * value.h - values of the playbook language: immutable, reference counted.
  * Strings are byte strings with a length (NUL and any other byte allowed).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xmalloc.h - allocation for the language and the CLI: out of memory
  * ends the program with a message, as OpenSSH's xmalloc does.

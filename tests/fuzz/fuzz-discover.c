@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz-discover.c - libFuzzer harness for discover's QEMU command-line
  * parser (tether_qemu_endpoints): the input is split into argv at NULs,

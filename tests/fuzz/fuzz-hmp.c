@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz-hmp.c - differential libFuzzer harness for the HMP prompt logic:
  * a monitor's greeting and its answers to commands (segments of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz-knownhosts.c - libFuzzer harness for the known_hosts reader
  * (ssh_kh_parse in transport-ssh.c): the input is the text of a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz-login.c - libFuzzer harness for the login/run marker parsing of
  * login.c: what a shell printed after a run line (echo, start marker,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz-match.c - differential libFuzzer harness for the incremental
  * matcher: a pattern (from a set of multiline, anchor, lookbehind and

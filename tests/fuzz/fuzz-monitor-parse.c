@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz-monitor-parse.c - libFuzzer harness for HMP output cleaning and
  * the info pci / cpus / status / migrate parsers.  The first byte picks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz-parse.c - libFuzzer harness for the playbook language: any input
  * must give a program or a syntax error, never a crash; lint must cope

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz-qmp.c - differential libFuzzer harness for the QMP line reader and
  * id matching in qmp.c: a QMP stream fed in random chunks through

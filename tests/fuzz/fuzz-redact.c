@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz-redact.c - libFuzzer harness for the redaction engine: secrets
  * taken from the input are echoed into random text with CR/LF and escape

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz-telnet.c - libFuzzer harness for the telnet transport's input
  * path: the bytes a server sends are fed, in chunks of varying size,

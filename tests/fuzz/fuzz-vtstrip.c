@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz-vtstrip.c - libFuzzer harness for the escape-sequence stripper:
  * fed in random chunks (in place, as the session does, and into another

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # fuzz.sh - runs the libFuzzer harnesses: each one listed in FUZZ_HARNESSES
 # (Makefile.am passes the list; without it, every tests/fuzz/fuzz-* program
 # of the build tree), from its seed corpus tests/fuzz/corpus/NAME.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # close-midline.sh - a peer that closes in the middle of a line, while an
 # expect waits for something else, over tcp: and telnet:: the expect
 # fails with end of file (exit 4) at once, not at its deadline, and the

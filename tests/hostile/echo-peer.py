@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """echo-peer.py MODE SOCKET [READY] - a console that echoes what it is
 typed, badly, for the secret-redaction tests.
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # firehose.sh - a peer that floods 32 MiB that never hold the awaited
 # text, as lines and as one endless line, then says "done-marker":
 # tether's memory stays bounded by match-max (the default 1 MiB, and 64k

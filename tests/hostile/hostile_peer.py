@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """hostile_peer.py - helpers for the hostile-peer suite's python3 peers.
 
 A peer script does

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """leakcheck.py SECRET FILE... - exit 1 if any FILE shows more than 3
 consecutive bytes of SECRET, once asciicast events are joined, JSON and
 XML escapes decoded and CR, LF, NUL and terminal escape sequences (which

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # tests/hostile/lib.sh - shared helpers for the hostile-peer suite.
 #
 # Each test is one POSIX sh script: it sources this file, starts a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # odd-bytes.sh - NUL bytes and invalid UTF-8 (\xff\xfe, a truncated
 # sequence, a lone continuation byte) from the peer reach the match view,
 # $0, $before and the transcript intact: a regex and a literal match

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # secrets.sh - a secret never shows, however a hostile console echoes it.
 # echo-peer.py echoes what tether types: mirrored onto a second session,
 # one byte per 50 ms, redrawn with escape sequences, wrapped with CR CR

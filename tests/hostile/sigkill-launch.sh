@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # sigkill-launch.sh - tether killed with SIGKILL while a QEMU it launched
 # runs (SeaBIOS, no guest needed): QEMU must be gone within 1 s.
 . "${TETHER_SRCDIR:-.}/tests/hostile/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # sigkill-spawn.sh - tether killed with SIGKILL while a spawned program
 # runs: the program (sh ignoring SIGHUP) and the child it started (a
 # sleep, also ignoring SIGHUP) must be gone within 1 s; nothing was there

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # stalled.sh - a peer that accepts and then never sends nor closes, over
 # tcp:, telnet: and unix:: the expect times out at its deadline (exit 3)
 # with the message naming pattern, session and time, and tether sleeps

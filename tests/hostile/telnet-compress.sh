@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # telnet-compress.sh - a telnet server that turns on COMPRESS2 (MCCP),
 # which tether refuses, and sends a zlib bomb (64 MiB of zeros in 64 KB):
 # libtelnet would inflate it regardless, so the session fails at once

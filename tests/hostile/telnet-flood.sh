@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # telnet-flood.sh - a telnet server that floods IAC DO x / IAC WILL x for
 # options tether refuses:
 #  1. it never reads the refusals: once its output queue is full tether

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # telnet-sb.sh - subnegotiations longer than libtelnet's buffer (16 KiB):
 # IAC SB 24 + 1 MiB + IAC SE, then a line of data, then an SB that never
 # ends.  No SB payload byte may reach the match view ($before), the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # unix-backlog.sh - a unix socket server whose listen backlog is full:
 # connect() fails with EAGAIN, which tether retries with backoff until
 # connect-within runs out, spending almost no CPU:

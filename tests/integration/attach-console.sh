@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # attach-console.sh - tether attach on two real peers at once: a shell
 # console served by socat on a unix socket and a QEMU human monitor.
 # Switching between them, hmp from the prompt with tab completion of HMP

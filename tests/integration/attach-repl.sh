@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # attach-repl.sh - tether repl in tmux: statements run as typed, a
 # multi-line def continues with a "..." prompt, values and builtin
 # results are printed, a failure is shown without leaving, a session

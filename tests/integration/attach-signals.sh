@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # attach-signals.sh - the terminal is restored however tether attach ends:
 # SIGTERM and SIGHUP (clean exit, 128+signal) and a crash (SIGSEGV, the
 # handler restores, then the default action).  stty -a before and after

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # attach-spawn.sh - tether attach on a shell in a pty, driven through tmux:
 # typing reaches the shell and its output the screen, ^] opens the
 # readline prompt, tab completes commands and session names, send and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # attach-ssh.sh - tether attach on an SSH shell channel (a real OpenSSH
 # sshd on a loopback port, key login, a pinned host key), driven through
 # tmux: typing reaches the remote shell, the pty has the terminal's size

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # cli.sh - tether(1)'s command line: every command's --help (-h, help
 # COMMAND: the same text, exit 0) agreeing with man/tether.1; getopt_long
 # everywhere (--opt=value and --opt value, prefixes, bundled -qv, -- ends

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # completion.sh - the bash completion script (completion/tether):
 # sourced in a plain bash and asked through COMP_WORDS/COMP_CWORD and its
 # completion function for commands (`tether r` -> run, repl), options

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # lib-tmux.sh - sourced by the attach-*.sh tests: a private tmux server
 # whose pane runs a plain shell, keys sent with send-keys, the screen read
 # with capture-pane, and waits on what appears there (never fixed sleeps).

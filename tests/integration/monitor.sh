@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # monitor.sh - tether hmp / tether qmp against a real QEMU: the structured
 # "info pci" agrees with query-pci, "info cpus" thread ids with
 # query-cpus-fast, "info status" follows stop/cont, quit ends the monitor

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # ssh.sh - ssh:// sessions against a real OpenSSH sshd started here on a
 # loopback port, with a generated host key, an authorized key for root and
 # a password for the dedicated local user tether-test (created if absent,

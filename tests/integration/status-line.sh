@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # status-line.sh - tether run on a terminal (tmux): a live line says what
 # is awaited and the time left, refreshed while the wait goes on (also
 # with an idle branch, whose timer a refresh must not restart), and is

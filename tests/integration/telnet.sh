@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # telnet.sh - telnet: and telnet+unix: sessions against real servers:
 #  1. inetutils telnetd (run by socat on loopback, /bin/sh instead of
 #     login): prompt, TTYPE, NAWS (initial and changed), IAC escaping of a

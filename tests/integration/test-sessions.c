@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test-sessions.c - sessions against real programs: sh and cat in a pty,
  * a slow printer, a flood, exit statuses and reaping, window size, and

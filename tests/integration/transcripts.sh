@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # transcripts.sh - --log-dir transcripts lose nothing silently:
 #  1. a full disk (a 64 KiB tmpfs): the run names the file and the errno
 #     and exits 1 instead of 0 (skipped unless root can mount tmpfs);

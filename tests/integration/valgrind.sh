@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # valgrind.sh - the session tests and a few playbooks under valgrind:
 # any invalid read or write, use of uninitialised memory or definite leak
 # fails the test.  Skipped when valgrind is not installed.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # vim.sh - the vim files (vim/ftdetect/tether.vim, vim/syntax/tether.vim)
 # loaded by a real vim in Ex mode: *.tether and a script whose #! line runs
 # tether get the filetype tether, and keywords, verbs, strings, escapes,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # vm-badpass.sh - a wrong password fails the login at once with exit 5
 # ("Login incorrect", no retry loop), and teardown still leaves nothing.
 . "${TETHER_SRCDIR:-.}/tests/integration/vm/lib.sh"

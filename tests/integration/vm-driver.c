@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * vm-driver.c - drives the VM lifecycle through the public API: launch,
  * login, run, info pci/cpus, wait-net, wait-port, teardown; prints each

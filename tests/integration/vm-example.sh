@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # vm-example.sh - the main job as users run it: examples/vm-boot-check.tether
 # with the guest's settings from guest.env (--var-file), a JUnit report
 # and transcripts.  Boot, serial login, PCI/vCPU tables, network, SSH to the

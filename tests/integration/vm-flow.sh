@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # vm-flow.sh - the whole flow on the real test guest, twice: serial over a
 # unix socket (launch) and serial over telnet (launch serial=telnet):
 # launch, login, run (status, wrapped long line, tab), info pci / info cpus,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # vm-nologin.sh - a guest that never prints a login prompt (QEMU is
 # launched with -S and never continued, so the console stays silent while
 # login wakes it with newlines): login fails with exit 3 when its timeout

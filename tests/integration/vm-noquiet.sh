@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # vm-noquiet.sh - login and run on the real test guest booted without
 # `quiet` (console=ttyS0 loglevel=8: the kernel banner "Linux version ...
 # #1 SMP" and hundreds of kernel lines, some after the login prompt),

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # vm-sigkill.sh - QEMU killed with SIGKILL in the middle of a playbook: the
 # expect on the console sees end of file (exit 4), teardown completes, and
 # no process, socket or run directory is left.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # vm-two.sh - two guests at once in one playbook: both boot in parallel,
 # each is logged in and answers on its own console, both are torn down.
 . "${TETHER_SRCDIR:-.}/tests/integration/vm/lib.sh"

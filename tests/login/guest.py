@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """guest.py - a fake serial console guest for the login tests.
 
 Run as a spawn: peer (its stdin/stdout are the console).  It plays a

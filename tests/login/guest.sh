@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # guest.sh - login and run never act on a false prompt (issue 10, section
 # 5), against fake guests (tests/login/guest.py, a real /bin/sh behind a
 # scripted getty and login) and the shells of this host:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * login-driver.c - logs in on console peers through the public API and
  * runs a fixed set of commands on each, for the tests/login scripts; run

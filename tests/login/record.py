@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """record.py - records a real boot of the test guest for the replay tests.
 
 usage: record.py OUT APPEND [KERNEL INITRD PASSWORD]

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """replay.py - plays a recorded boot of the test guest back to tether.
 
 usage: replay.py DATA [--chunk MODE] [--password PW]

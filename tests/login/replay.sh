@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # replay.sh - recorded real boots of the test guest (tests/login/data:
 # quiet, and loglevel=8 without quiet) replayed adversarially into login
 # and run: a pause at every split point around the banner's "#", the

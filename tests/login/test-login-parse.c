@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test-login-parse.c - the pure parsing of login.c: run output between
  * the markers (echo wrapped by busybox ash, CR CR LF, markers in the echo

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # `tether check` is linear in playbook size: for each shape of playbook
 # (many statements, unused variables, defs and calls, one expect with many
 # branches, one long list, one long string, many statements on one line,

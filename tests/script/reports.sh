@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # reports.sh - reports that cannot be written are never lost silently:
 # stdout on /dev/full (TAP, JSON, a plain print), a JUnit file and
 # transcripts on a full tmpfs, --log-dir and --junit on a read-only one

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Playbook tests: runs every tests/script/NAME.tether with tether(1) and
 # compares the exit status ("# exit: N", default 0), stdout (NAME.stdout)
 # and stderr (NAME.stderr; a missing file means no output at all) with

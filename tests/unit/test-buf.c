@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test-buf.c - the byte buffer: growth, cap, consume, NUL termination.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test-lex.c - unit tests of the playbook lexer: modes, words, strings,
  * regexes, numbers and durations, positions.

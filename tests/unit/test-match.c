@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test-match.c - expect semantics over a real unix socket whose far end
  * the test writes: matches split at every byte, groups, NULs, invalid

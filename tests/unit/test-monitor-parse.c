@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test-monitor-parse.c - HMP output cleaning and the info parsers, run on
  * output captured from Debian 12's QEMU 7.2 (tests/unit/data/README).

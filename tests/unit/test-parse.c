@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test-parse.c - unit tests of the playbook parser: the tree it builds,
  * the messages of syntax errors and the bounds it keeps; and of values:

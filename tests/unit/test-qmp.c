@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test-qmp.c - the QMP reader and id matching against a scripted peer on
  * a real unix socket (a forked child plays QEMU): answers to other ids,

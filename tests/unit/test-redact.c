@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test-redact.c - the redaction engine: secrets split at every byte, one
  * byte per read, wrapped by CR/LF, redrawn with escape sequences, cut

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test-report.c - tether run's reports: every output passes the redact
  * hook (a real loop's tether_loop_redact), print is byte-exact on a plain

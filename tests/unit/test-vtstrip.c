@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test-vtstrip.c - escape sequence removal, whole and split at every byte;
  * the length caps that keep an unterminated sequence from hiding what

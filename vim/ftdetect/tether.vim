@@ -1,3 +1,4 @@
+" SPDX-License-Identifier: ISC
 " Vim filetype detection for tether(1) playbooks: files named *.tether, and
 " scripts whose first line runs tether (#!/usr/bin/env -S tether run).
 " Installed in /usr/share/vim/vimfiles/ftdetect/tether.vim.

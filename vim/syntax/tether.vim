@@ -1,3 +1,4 @@
+" SPDX-License-Identifier: ISC
 " Vim syntax file
 " Language:	tether playbooks (tether-script(5))
 " Filenames:	*.tether

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * session-driver.c - drives one session through the public API, step by
  * step, for tests/integration/telnet.sh and monitor.sh; run with no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ssh-driver.c - drives one session through the public libtether API for
  * the ssh integration test: opens URI with KEY=VALUE options, runs the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # vm/lib.sh - shared by the tests/integration/vm-*.sh tests: finds (or
 # builds) the test guest, picks free ports, runs playbooks and checks that
 # no QEMU of the test survives.  Source it; it sets:
