@@ -18,6 +18,7 @@
 #include "loop.h"
 #include "redact.h"
 #include "transcript.h"
+#include "utf8.h"
 
 #define TRANSCRIPT_CAST_MERGE	5	/* ms: one asciicast event */
 #define TRANSCRIPT_CAST_MAX	(64 * 1024)	/* bytes in one event */
@@ -122,34 +123,6 @@ fail:
 	return NULL;
 }
 
-/* Returns the length of the valid UTF-8 sequence at p, 0 if invalid. */
-static size_t
-utf8_seqlen(const unsigned char *p, size_t n)
-{
-	size_t	len, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	for (i = 1; i < len; i++) {
-		if (i >= n)
-			return (size_t)-1;	/* incomplete */
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	}
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-		return 0;		/* overlong, surrogate, > U+10FFFF */
-	return len;
-}
-
 /* Appends bytes to b as the inside of a JSON string. */
 static int
 transcript_json(struct transcript *tr, struct buf *b, const char *data,
@@ -157,7 +130,8 @@ transcript_json(struct transcript *tr, struct buf *b, const char *data,
 {
 	struct buf		 all;
 	const unsigned char	*p;
-	size_t			 i = 0, l;
+	size_t			 i = 0, l, bad;
+	unsigned		 cp;
 	int			 r = 0;
 
 	buf_init(&all, 0);
@@ -170,8 +144,8 @@ transcript_json(struct transcript *tr, struct buf *b, const char *data,
 	p = (const unsigned char *)all.data;
 	n = all.len;
 	while (i < n && r == 0) {
-		l = utf8_seqlen(p + i, n - i);
-		if (l == (size_t)-1) {
+		l = utf8_seq(p + i, n - i, &bad, &cp);
+		if (l == 0 && bad == n - i && p[i] >= 0xc2 && p[i] <= 0xf4) {
 			/* Keep an incomplete sequence for the next event. */
 			tr->nutf8 = n - i;
 			memcpy(tr->utf8, p + i, tr->nutf8);
