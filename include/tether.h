@@ -110,6 +110,9 @@ const char	*tether_loop_errmsg(struct tether_loop *);
 int		 tether_loop_seterr(struct tether_loop *, int r,
 		     const char *fmt, ...)
 		     __attribute__((format(printf, 3, 4)));
+/* What every secret is replaced by, in every output. */
+#define TETHER_MASK	"********"
+
 /*
  * Registers a secret for the whole run: it is redacted on every session
  * of the loop (transcripts, tails) and by tether_loop_redact().  Values

@@ -27,7 +27,6 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
-#define REPORT_MASK		"********"
 #define REPORT_STATUS_MAX	100	/* bytes of the live line */
 #define REPORT_OUT_MAX		(1024 * 1024) /* print text kept */
 #define REPORT_FFFD		"\xef\xbf\xbd" /* U+FFFD */
@@ -384,8 +383,8 @@ report_text(struct report *r, struct buf *b, enum report_enc enc,
 		if ((red = r->o.redact(r->o.redact_ctx, s, len, &rlen)) ==
 		    NULL) {
 			/* Out of memory: nothing rather than a secret. */
-			report_encode(b, enc, REPORT_MASK,
-			    strlen(REPORT_MASK));
+			report_encode(b, enc, TETHER_MASK,
+			    strlen(TETHER_MASK));
 			return;
 		}
 		s = red;

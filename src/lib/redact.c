@@ -176,7 +176,7 @@ redact_emit(const char *p, size_t n, const unsigned char *marks,
 
 	while (i < n) {
 		if (marks[i]) {
-			if (!*in_mask && buf_puts(out, REDACT_MASK) != 0)
+			if (!*in_mask && buf_puts(out, TETHER_MASK) != 0)
 				return TETHER_ENOMEM;
 			*in_mask = 1;
 			while (i < n && marks[i])

@@ -26,7 +26,6 @@
 #include "buf.h"
 #include "tether.h"
 
-#define REDACT_MASK	"********"
 #define REDACT_PART_MIN	4	/* a part this long at an end is masked */
 #define REDACT_GAP_MAX	256	/* ignorable bytes between two characters */
 

@@ -687,7 +687,7 @@ tether_session_tail(struct tether_session *s, int nlines)
 		goto fail;
 	for (i = start; i < len; i++) {
 		if (marks[i - ctx]) {
-			if (!in_mask && buf_puts(&b, REDACT_MASK) != 0)
+			if (!in_mask && buf_puts(&b, TETHER_MASK) != 0)
 				goto fail;
 			in_mask = 1;
 			continue;

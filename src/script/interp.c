@@ -26,7 +26,6 @@
 #define INTERP_TAIL_LINES	8
 #define INTERP_TICK_MS		200	/* live status line refresh */
 #define WATCH_ID_BASE		100000
-#define REDACTED		"********"
 
 static int	exec_block(struct interp *, const struct ast_stmt *);
 
@@ -252,7 +251,7 @@ interp_redact(struct interp *ip, const char *s)
 
 	/* Out of memory: nothing is shown rather than a secret. */
 	if ((out = tether_loop_redact(ip->loop, s, strlen(s), NULL)) == NULL)
-		out = xstrdup("********");
+		out = xstrdup(TETHER_MASK);
 	return out;
 }
 
@@ -1687,7 +1686,7 @@ exec_text(struct interp *ip, const struct ast_stmt *st)
 		return FLOW_FAIL;
 	/* Every byte counts, NUL too; out of memory: no secret shown. */
 	if ((red = tether_loop_redact(ip->loop, s, len, &rlen)) == NULL) {
-		red = xstrdup(REDACTED);
+		red = xstrdup(TETHER_MASK);
 		rlen = strlen(red);
 	}
 	free(s);

@@ -170,7 +170,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	if (redact_string(sec, nsec, text.data, text.len, &c) != 0)
 		abort();
 	check_leak(c.data, c.len, sec, nsec);
-	if (c.len > 0 && strncmp(c.data, REDACT_MASK, 8) != 0 &&
+	if (c.len > 0 && strncmp(c.data, TETHER_MASK, 8) != 0 &&
 	    (a.len != c.len || memcmp(a.data, c.data, a.len) != 0))
 		abort();
 	buf_free(&a);
