@@ -167,9 +167,8 @@ redact_scan(char *const *sec, size_t nsec, const unsigned char *p,
 	return open;
 }
 
-/* Appends p[0..n) to out, each run of marked bytes as one mask. */
-static int
-redact_emit(const char *p, size_t n, const unsigned char *marks,
+int
+redact_apply(const char *p, size_t n, const unsigned char *marks,
     int *in_mask, struct buf *out)
 {
 	size_t	i = 0, j;
@@ -235,7 +234,7 @@ redact_step(struct redact *rd, char *const *sec, size_t nsec,
 	    marks, &mask_end);
 	if (rd->carry > mask_end)
 		mask_end = rd->carry;
-	if (redact_emit(d, open, marks, &rd->in_mask, out) != 0)
+	if (redact_apply(d, open, marks, &rd->in_mask, out) != 0)
 		goto out;
 	rd->carry = mask_end > open ? mask_end - open : 0;
 	explicit_bzero(rd->hold.data, open);
@@ -307,7 +306,7 @@ redact_string(char *const *sec, size_t nsec, const char *p, size_t n,
 		return TETHER_ENOMEM;
 	r = redact_marks(sec, nsec, p, n, marks);
 	if (r == 0)
-		r = redact_emit(p, n, marks, &in_mask, out);
+		r = redact_apply(p, n, marks, &in_mask, out);
 	free(marks);
 	return r;
 }

@@ -61,6 +61,13 @@ int	 redact_finish(struct redact *, char *const *secrets,
 int	 redact_marks(char *const *secrets, size_t nsecrets, const char *p,
 	    size_t n, unsigned char *marks) TETHER_WUR;
 /*
+ * Appends p[0..n) to out with each run of bytes marked in marks (from
+ * redact_marks) as one mask; *in_mask says the last thing appended was a
+ * mask, and is updated.  Returns 0 or TETHER_ENOMEM.
+ */
+int	 redact_apply(const char *p, size_t n, const unsigned char *marks,
+	    int *in_mask, struct buf *out) TETHER_WUR;
+/*
  * Appends the redacted copy of the whole string p[0..n) to out.
  * Returns 0 or TETHER_ENOMEM.
  */

@@ -650,7 +650,7 @@ session_tail_putc(struct buf *b, unsigned char c)
 char *
 tether_session_tail(struct tether_session *s, int nlines)
 {
-	struct buf	 b;
+	struct buf	 b, red;
 	const char	*v;
 	unsigned char	*marks = NULL;
 	char *const	*sec;
@@ -683,23 +683,20 @@ tether_session_tail(struct tether_session *s, int nlines)
 	    redact_marks(sec, nsec, v + ctx, len - ctx, marks) != 0)
 		goto out;
 	buf_init(&b, 0);
+	buf_init(&red, 0);
 	if (start > 0 && v[start - 1] != '\n' && buf_puts(&b, "...") != 0)
 		goto fail;
-	for (i = start; i < len; i++) {
-		if (marks[i - ctx]) {
-			if (!in_mask && buf_puts(&b, TETHER_MASK) != 0)
-				goto fail;
-			in_mask = 1;
-			continue;
-		}
-		in_mask = 0;
-		if (session_tail_putc(&b, (unsigned char)v[i]) != 0)
+	if (redact_apply(v + start, len - start, marks + (start - ctx),
+	    &in_mask, &red) != 0)
+		goto fail;
+	for (i = 0; i < red.len; i++) {
+		if (session_tail_putc(&b, (unsigned char)red.data[i]) != 0)
 			goto fail;
 	}
 	out = buf_steal(&b);
-	goto out;
 fail:
 	buf_free(&b);
+	buf_free(&red);
 out:
 	free(marks);
 	return out;
