@@ -160,7 +160,8 @@ repl_print_results(struct repl *r, struct ast_program *prog)
 {
 	struct ast_stmt	*st;
 	struct value	*v;
-	char		*s, *red;
+	struct buf	 line;
+	char		*s;
 
 	for (st = prog->body; st != NULL; st = st->next) {
 		if (st->kind != STMT_BUILTIN || st->name == NULL)
@@ -170,12 +171,13 @@ repl_print_results(struct repl *r, struct ast_program *prog)
 			continue;
 		if ((s = value_repr(v)) == NULL)
 			continue;
-		red = interp_redact(r->ip, s);
-		if (strcmp(st->name, REPL_RESULT) == 0)
-			printf("%s\n", red != NULL ? red : s);
-		else
-			printf("%s = %s\n", st->name, red != NULL ? red : s);
-		free(red);
+		/* The reporter redacts secrets, as for print. */
+		buf_init(&line, 0);
+		if ((strcmp(st->name, REPL_RESULT) == 0 ||
+		    buf_printf(&line, "%s = ", st->name) == 0) &&
+		    buf_puts(&line, s) == 0)
+			report_print_len(r->rep, buf_str(&line), line.len);
+		buf_free(&line);
 		free(s);
 	}
 }

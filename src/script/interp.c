@@ -244,23 +244,13 @@ interp_add_secret(struct interp *ip, const char *s)
 	tether_loop_add_secret(ip->loop, s);
 }
 
-char *
-interp_redact(struct interp *ip, const char *s)
-{
-	char	*out;
-
-	/* Out of memory: nothing is shown rather than a secret. */
-	if ((out = tether_loop_redact(ip->loop, s, strlen(s), NULL)) == NULL)
-		out = xstrdup(TETHER_MASK);
-	return out;
-}
-
 int
 interp_fail(struct interp *ip, const struct ast_loc *loc, int code,
     const char *fmt, ...)
 {
-	va_list	 ap;
-	char	*msg, *red;
+	va_list		 ap;
+	char		*msg;
+	const char	*m;
 
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) == -1)
@@ -268,13 +258,13 @@ interp_fail(struct interp *ip, const struct ast_loc *loc, int code,
 	va_end(ap);
 	interp_clear_fail(ip);
 	ip->fail.code = code != 0 ? code : TETHER_EFAIL;
-	red = interp_redact(ip, msg != NULL ? msg : "failed");
+	/* Secrets are redacted by the reporter, which writes it out. */
+	m = msg != NULL ? msg : "failed";
 	if (loc != NULL)
 		ip->fail.msg = xasprintf("%s:%d:%d: %s", loc->file, loc->line,
-		    loc->col, red);
+		    loc->col, m);
 	else
-		ip->fail.msg = xstrdup(red);
-	free(red);
+		ip->fail.msg = xstrdup(m);
 	free(msg);
 	return FLOW_FAIL;
 }
@@ -292,8 +282,7 @@ interp_fail_tail(struct interp *ip, struct tether_session *s)
 	    tether_session_name(s), *tail != '\0' ? tail : "(nothing)\n");
 	free(tail);
 	free(ip->fail.tail);
-	ip->fail.tail = interp_redact(ip, full);
-	free(full);
+	ip->fail.tail = full;
 }
 
 struct tether_session *
@@ -1096,14 +1085,9 @@ exec_send(struct interp *ip, const struct ast_stmt *st)
 		flags |= TETHER_SEND_SECRET;
 		interp_add_secret(ip, data);
 	}
-	if (ip->rep != NULL) {
-		char *red = interp_redact(ip, data);
-
-		report_trace(ip->rep, "%s:%d: %s %s %s", st->loc.file,
-		    st->loc.line, st->flags & SEND_LINE ? "sendline" : "send",
-		    tether_session_name(s), red);
-		free(red);
-	}
+	report_trace(ip->rep, "%s:%d: %s %s %s", st->loc.file, st->loc.line,
+	    st->flags & SEND_LINE ? "sendline" : "send",
+	    tether_session_name(s), data);
 	deadline = tether_now_ms() + ip->timeout + pace * (int64_t)len;
 	if (pace > 0) {
 		r = tether_session_send_paced(s, data, len, pace, flags,
@@ -1679,27 +1663,22 @@ exec_step(struct interp *ip, const struct ast_stmt *st)
 static int
 exec_text(struct interp *ip, const struct ast_stmt *st)
 {
-	char	*s, *red;
-	size_t	 len, rlen;
+	char	*s;
+	size_t	 len;
 
+	/* Every byte counts, NUL too; the reporter redacts secrets. */
 	if ((s = eval_string(ip, st->e1, &len)) == NULL)
 		return FLOW_FAIL;
-	/* Every byte counts, NUL too; out of memory: no secret shown. */
-	if ((red = tether_loop_redact(ip->loop, s, len, &rlen)) == NULL) {
-		red = xstrdup(TETHER_MASK);
-		rlen = strlen(red);
-	}
-	free(s);
 	if (st->kind == STMT_LOG)
-		report_log(ip->rep, red);
+		report_log(ip->rep, s);
 	else if (st->kind == STMT_PRINT)
-		report_print_len(ip->rep, red, rlen);
+		report_print_len(ip->rep, s, len);
 	else {
-		interp_fail(ip, &st->loc, TETHER_EFAIL, "%s", red);
-		free(red);
+		interp_fail(ip, &st->loc, TETHER_EFAIL, "%s", s);
+		free(s);
 		return FLOW_FAIL;
 	}
-	free(red);
+	free(s);
 	return FLOW_NEXT;
 }
 

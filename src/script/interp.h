@@ -100,8 +100,6 @@ void		 interp_fail_tail(struct interp *, struct tether_session *);
 void		 interp_clear_fail(struct interp *);
 /* Registers a secret, redacted from everything we print. */
 void		 interp_add_secret(struct interp *, const char *);
-/* Returns a copy of s with the secrets replaced by ********. */
-char		*interp_redact(struct interp *, const char *s);
 /* Evaluates an expression.  Returns a new value, or NULL on failure. */
 struct value	*interp_eval(struct interp *, const struct ast_expr *);
 /* Resolves a session name at loc.  Returns it, or NULL on failure. */
