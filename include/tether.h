@@ -84,7 +84,7 @@ struct tether_match;
 
 /* Returns a new loop or NULL when out of memory. */
 struct tether_loop *tether_loop_new(void);
-/* Closes every session of the loop and frees it. */
+/* Closes every session of the loop, stops its VMs and frees it. */
 void		 tether_loop_free(struct tether_loop *);
 /*
  * Waits for events until at least one was handled or deadline_ms passes
@@ -104,7 +104,10 @@ void		 tether_loop_interrupt(struct tether_loop *);
 int		 tether_loop_interrupted(struct tether_loop *);
 /* Lowers the interrupt flag (an interactive prompt goes on after ^C). */
 void		 tether_loop_clear_interrupt(struct tether_loop *);
-/* Returns the detail message of the last failure ("" when none). */
+/*
+ * Returns the detail message of the last failure ("" when none).  Every
+ * call that can fail clears it on entry: it is the failing call's own.
+ */
 const char	*tether_loop_errmsg(struct tether_loop *);
 /* Sets the detail message of the last failure; returns r. */
 int		 tether_loop_seterr(struct tether_loop *, int r,
@@ -206,6 +209,19 @@ void		 tether_session_add_secret(struct tether_session *,
 /* Propagates a window size (pty, telnet NAWS, ssh). */
 int		 tether_session_set_winsize(struct tether_session *, int rows,
 		     int cols);
+/*
+ * Sends a BREAK lasting ms (<= 0: 250 ms) once what is queued has gone
+ * out: a serial line held at space, telnet's IAC BRK, the RFC 2217 break.
+ * Returns 0, TETHER_ENOTSUP when the transport has none, or an error.
+ */
+int		 tether_session_break(struct tether_session *, int64_t ms,
+		     int64_t deadline_ms);
+/*
+ * Returns the serial line of a serial: session as the device has it
+ * ("115200 8N1 flow none"), or what an rfc2217: server last reported
+ * (with its line and modem state); NULL for other sessions.
+ */
+const char	*tether_session_line(struct tether_session *);
 /*
  * Returns why the session's transport failed (a protocol error, a reset
  * connection), or NULL while it is open or after a plain end of file.
@@ -390,7 +406,27 @@ int		 tether_qmp_execute(struct tether_session *, const char *cmd,
 int		 tether_qmp_event(struct tether_session *, const char *event,
 		     int64_t deadline_ms, json_t **ev) TETHER_WUR;
 
-/* VM lifecycle (qemu.c) */
+/*
+ * Exact monitor verbs (issue 12: hmp.c, qmp.c).
+ */
+
+/*
+ * Returns 1 when text, the output of HMP command cmd, is QEMU refusing
+ * it ("Error: ...", "unknown command: ...", an argument that did not
+ * parse, ...: the list is in hmp.c), with QEMU's text as one line in
+ * *msg (caller frees; msg may be NULL); 0 when not; TETHER_ENOMEM.
+ */
+int		 tether_hmp_error(const char *cmd, const char *text,
+		     char **msg);
+/*
+ * Takes, without waiting, every QMP event named event (NULL: any) that
+ * is queued or has already arrived; *events gets them as a new array,
+ * oldest first (maybe empty).  Returns 0 or a TETHER_E* code.
+ */
+int		 tether_qmp_drain(struct tether_session *, const char *event,
+		     json_t **events) TETHER_WUR;
+
+/* VM lifecycle (qemu-launch.c, qemu-teardown.c, netwait.c, discover.c) */
 
 struct tether_vm;
 
@@ -400,9 +436,11 @@ struct tether_vm;
  * Starts QEMU (argv[0] the program, argv NULL-terminated) paused, with its
  * serial console, HMP, QMP and pidfile in a private run directory; opens
  * sessions NAME.console, NAME.monitor and NAME.qmp on the loop, then
- * continues it, so no boot output is lost.  Returns 0 and sets *out,
- * TETHER_ESPAWN when QEMU cannot start or exits (its stderr is in the
- * errmsg), TETHER_EINVAL for a clashing option, or another code.
+ * continues it, so no boot output is lost.  The VM belongs to the loop:
+ * tether_loop_free() stops it (SIGTERM, SIGKILL) when not torn down.
+ * Returns 0 and sets *out, TETHER_ESPAWN when QEMU cannot start or exits
+ * (its stderr is in the errmsg), TETHER_EINVAL for a clashing option, or
+ * another code.
  */
 int		 tether_vm_launch(struct tether_loop *, const char *name,
 		     char *const argv[], int flags, int64_t deadline,
@@ -459,7 +497,8 @@ int		 tether_wait_port(struct tether_loop *, const char *host,
 		     TETHER_WUR;
 /*
  * Returns the endpoints found in a QEMU command line as a new JSON object
- * {program, name, pidfile, serial, monitor, qmp, hostfwd}: tether URIs.
+ * {program, name, pidfile, serial, monitor, qmp, agent, hostfwd}: tether
+ * URIs (agent: qga: URIs of guest agent sockets, not serial consoles).
  */
 json_t		*tether_qemu_endpoints(int argc, char *const argv[]);
 /*
@@ -468,6 +507,140 @@ json_t		*tether_qemu_endpoints(int argc, char *const argv[]);
  */
 int		 tether_qemu_discover(pid_t pid, json_t **out, char *err,
 		     size_t errlen);
+
+/*
+ * Launch options and live migration (issue 12: launch; qemu-launch.c,
+ * migrate.c).  More flags of tether_vm_launch():
+ */
+#define TETHER_VM_AGENT_ISA	0x02	/* guest agent on an isa-serial
+					   port: session NAME.agent */
+#define TETHER_VM_AGENT_VIRTIO	0x04	/* ... on a virtserialport named
+					   org.qemu.guest_agent.0 */
+#define TETHER_VM_INCOMING_UNIX	0x08	/* a destination (-incoming defer)
+					   migrated into over unix */
+#define TETHER_VM_INCOMING_TCP	0x10	/* ... over tcp on 127.0.0.1 */
+
+/*
+ * Migrates src's guest into dst over QMP: dst listens on a private unix
+ * socket in its run directory (on 127.0.0.1 with TETHER_VM_INCOMING_TCP),
+ * src migrates, both MIGRATION events are awaited, dst must run; past
+ * deadline the migration is cancelled.  A console logged in on src is
+ * logged in on dst after it.  *info (may be NULL) gets {status,
+ * total_time_ms, downtime_ms, transferred_bytes}.  Returns 0, or
+ * TETHER_EREMOTE / TETHER_ESPAWN / TETHER_ETIMEDOUT with QEMU's reason.
+ */
+int		 tether_vm_migrate(struct tether_vm *src,
+		     struct tether_vm *dst, int64_t deadline, json_t **info)
+		     TETHER_WUR;
+
+/*
+ * Issue 12 (adopt): CPU pinning (pin.c) and adopting a QEMU started
+ * elsewhere (adopt.c).
+ */
+
+#define TETHER_SCHED_KEEP	0	/* scheduling policy unchanged */
+#define TETHER_SCHED_OTHER	1
+#define TETHER_SCHED_FIFO	2
+#define TETHER_SCHED_RR		3
+
+struct tether_pin_opts {
+	const int	*cpus;		/* host CPUs for the vCPUs */
+	size_t		 ncpus;		/* 0: affinity unchanged */
+	int		 vcpu;		/* -1: every vCPU, round-robin onto
+					   cpus; else that one, onto all */
+	int		 policy;	/* TETHER_SCHED_* of the vCPU threads */
+	int		 priority;	/* 1-99 for FIFO and RR */
+	const int	*emulator;	/* NULL: QEMU's other threads unchanged */
+	size_t		 nemulator;
+};
+
+/*
+ * Pins the vCPU threads of the QEMU behind monitor (a qmp: session:
+ * query-cpus-fast, or an hmp: one: info cpus) with sched_setaffinity and
+ * sets their policy with sched_setscheduler; QEMU's other threads go onto
+ * o->emulator.  *result (may be NULL) gets [{vcpu, thread_id, cpus}] (new
+ * reference).  Returns 0, TETHER_EINVAL (a CPU the host lacks, no such
+ * vCPU), TETHER_EFAIL (the kernel refused: EPERM...) or another code.
+ */
+int		 tether_qemu_pin(struct tether_session *monitor,
+		     const struct tether_pin_opts *o, int64_t deadline,
+		     json_t **result) TETHER_WUR;
+/*
+ * Adopts the running QEMU pid (pid <= 0: the pid in pidfile) as VM name:
+ * its endpoints, read as tether_qemu_discover does, open as NAME.console
+ * (a unix: or telnet: serial), NAME.monitor (HMP), NAME.qmp and
+ * NAME.agent (a qga: guest agent, when this build has qga:) for those it
+ * has.  tether_vm_find() finds it and tether_vm_teardown() stops it as a
+ * launched VM (signals only while /proc/PID/cmdline is unchanged);
+ * tether_vm_teardown_all() and tether_loop_free() leave it running.
+ * *info (may be NULL) gets the endpoints plus {sessions}.
+ * Returns 0 and sets *out, TETHER_EINVAL (no such QEMU) or another code.
+ */
+int		 tether_vm_adopt(struct tether_loop *, const char *name,
+		     pid_t pid, const char *pidfile, json_t **info,
+		     struct tether_vm **out) TETHER_WUR;
+
+/*
+ * Files into and out of a session's machine (xfer.c, ssh-sftp.c): on an
+ * ssh:// session over SFTP when the server offers it, else over an exec
+ * channel (cat); on a console shell (after login or run) as base64 lines
+ * typed into the shell, verified with sha256sum on both sides.
+ */
+
+/* Called as a transfer goes on: done bytes of total. */
+typedef void	(*tether_progress_fn)(void *arg, uint64_t done,
+		     uint64_t total);
+
+struct tether_xfer_info {
+	const char	*method;	/* "sftp", "exec" or "console" */
+	uint64_t	 bytes;		/* file size */
+	int64_t		 ms;		/* time taken */
+	char		 sha256[65];	/* hex SHA-256 of the file */
+};
+
+/*
+ * Copies the local file local to remote on s's machine, created or
+ * truncated with permissions mode (-1: 0644), by deadline_ms; progress
+ * (may be NULL) is called with arg as it goes, info (may be NULL) filled
+ * in.  Returns 0, or a TETHER_E* code with the reason in the errmsg
+ * (TETHER_EFAIL for a digest mismatch: both digests given).
+ */
+int		 tether_put(struct tether_session *, const char *local,
+		     const char *remote, int mode, int64_t deadline_ms,
+		     tether_progress_fn progress, void *arg,
+		     struct tether_xfer_info *info) TETHER_WUR;
+/*
+ * Copies the file remote on s's machine to local (written to a temporary
+ * file renamed into place once complete and verified), as tether_put.
+ */
+int		 tether_get(struct tether_session *, const char *remote,
+		     const char *local, int64_t deadline_ms,
+		     tether_progress_fn progress, void *arg,
+		     struct tether_xfer_info *info) TETHER_WUR;
+
+/*
+ * The QEMU guest agent (issue 12: qga.c), on a qga: session: opening
+ * synchronises with guest-sync-delimited within open-within (0: the
+ * first command does, within its own deadline).
+ */
+
+/*
+ * Runs agent command cmd (args: a JSON object, or NULL) by deadline_ms;
+ * *reply (may be NULL) gets its "return" (new reference).  An agent
+ * error returns TETHER_EREMOTE with its desc and class in the errmsg.
+ */
+int		 tether_qga(struct tether_session *, const char *cmd,
+		     json_t *args, int64_t deadline_ms, json_t **reply)
+		     TETHER_WUR;
+/*
+ * Runs "sh -c cmd" in the guest (guest-exec with its output captured)
+ * and polls until it exited; *out and *err (may be NULL) get its decoded
+ * stdout and stderr (NUL-terminated, caller frees; lengths in *outlen,
+ * *errlen, may be NULL), *status its exit code (128 + signal).
+ */
+int		 tether_qga_exec(struct tether_session *, const char *cmd,
+		     int64_t deadline_ms, char **out, size_t *outlen,
+		     char **err, size_t *errlen, int *status) TETHER_WUR;
 
 #ifdef __cplusplus
 }

@@ -23,6 +23,7 @@ int	cmd_check(int, char **);
 int	cmd_hmp(int, char **);
 int	cmd_qmp(int, char **);
 int	cmd_attach(int, char **);
+int	cmd_record(int, char **);
 int	cmd_repl(int, char **);
 int	cmd_discover(int, char **);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * cmd-discover.c - tether discover PID: the endpoints of a running QEMU,
- * read from its command line, as tether URIs (or JSON with --json).
+ * cmd-discover.c - tether discover PID: the endpoints of a running QEMU
+ * (consoles, monitors, QMP, guest agent, hostfwd), read from its command
+ * line, as tether URIs (or JSON with --json).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -85,6 +86,7 @@ cmd_discover(int argc, char **argv)
 	discover_list(j, "serial", "serial");
 	discover_list(j, "monitor", "monitor");
 	discover_list(j, "qmp", "qmp");
+	discover_list(j, "agent", "agent");
 	json_array_foreach(json_object_get(j, "hostfwd"), k, e) {
 		printf("%-8s %s -> guest port %lld", "hostfwd",
 		    json_string_value(json_object_get(e, "uri")),

@@ -13,7 +13,7 @@
 #include "cli.h"
 #include "cmd-monitor.h"
 #include "tether.h"
-#include "transport.h"
+#include "text.h"
 
 #define MONITOR_TIMEOUT	"10s"
 
@@ -22,12 +22,15 @@ enum {
 	MONITOR_JSON = 256,
 	MONITOR_TIMEOUT_OPT,
 	MONITOR_WITHIN,
+	MONITOR_OPEN_WITHIN,
 };
 #define MONITOR_SHORTOPTS	":h"
 static const struct option monitor_longopts[] = {
 	{ "connect-within",	required_argument,	NULL, MONITOR_WITHIN },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "json",		no_argument,		NULL, MONITOR_JSON },
+	{ "open-within",	required_argument,	NULL,
+	    MONITOR_OPEN_WITHIN },
 	{ "timeout",		required_argument,	NULL,
 	    MONITOR_TIMEOUT_OPT },
 	{ NULL,			0,			NULL, 0 }
@@ -65,6 +68,9 @@ cli_monitor_args(int argc, char **argv, const char *scheme,
 		case MONITOR_WITHIN:
 			m->within = optarg;
 			break;
+		case MONITOR_OPEN_WITHIN:
+			m->open_within = optarg;
+			break;
 		case 'h':
 			cli_help(scheme);
 			return 1;
@@ -94,8 +100,18 @@ cli_monitor_args(int argc, char **argv, const char *scheme,
 		cli_usage(scheme);
 		return -1;
 	}
-	if (transport_duration(m->timeout, &m->timeout_ms) != 0) {
+	if (text_duration(m->timeout, &m->timeout_ms) != 0) {
 		cli_error("bad duration %s", m->timeout);
+		return -1;
+	}
+	if (m->within != NULL && text_duration(m->within,
+	    &m->within_ms) != 0) {
+		cli_error("bad duration %s", m->within);
+		return -1;
+	}
+	if (m->open_within != NULL && text_duration(m->open_within,
+	    &m->open_ms) != 0) {
+		cli_error("bad duration %s", m->open_within);
 		return -1;
 	}
 	/* "unix:/path" and "hmp:unix:/path" are the same target. */
@@ -115,22 +131,35 @@ cli_monitor_args(int argc, char **argv, const char *scheme,
 	return 0;
 }
 
+/*
+ * The greeting waits --open-within, else what is left of --timeout,
+ * which bounds the whole call once connected (--connect-within).
+ */
 int
 cli_monitor_open(struct cli_monitor *m, const char *name)
 {
-	struct tether_opt	opt;
+	struct tether_opt	opt[2];
+	int64_t			t0 = tether_now_ms();
+	size_t			n = 0;
 	int			r;
 
 	if ((m->loop = tether_loop_new()) == NULL) {
 		cli_error("out of memory");
 		return TETHER_ENOMEM;
 	}
-	opt.key = "connect-within";
-	opt.value = m->within;
-	r = tether_session_open(m->loop, name, m->target, &opt,
-	    m->within != NULL ? 1 : 0, &m->s);
+	if (m->within != NULL) {
+		opt[n].key = "connect-within";
+		opt[n++].value = m->within;
+	}
+	opt[n].key = "open-within";
+	opt[n++].value = m->open_within != NULL ? m->open_within : m->timeout;
+	r = tether_session_open(m->loop, name, m->target, opt, n, &m->s);
 	if (r != 0)
 		cli_monitor_fail(m, r);
+	if (m->open_within != NULL)
+		m->deadline = tether_now_ms() + m->timeout_ms;
+	else
+		m->deadline = t0 + m->within_ms + m->timeout_ms;
 	return r;
 }
 
@@ -169,20 +198,11 @@ cli_print_json(json_t *v)
 	return 0;
 }
 
-/* Returns nonzero when QEMU answered with an error message. */
-static int
-hmp_failed(const char *text)
-{
-	return strncmp(text, "Error: ", 7) == 0 ||
-	    strncmp(text, "unknown command: ", 17) == 0 ||
-	    strstr(text, "\nError: ") != NULL;
-}
-
 int
 cmd_hmp(int argc, char **argv)
 {
 	struct cli_monitor	 m;
-	char			*cmd = NULL, *text = NULL;
+	char			*cmd = NULL, *text = NULL, *why = NULL;
 	json_t			*v = NULL;
 	size_t			 len = 0;
 	int			 i, r, ex = TETHER_EXIT_OK;
@@ -205,8 +225,7 @@ cmd_hmp(int argc, char **argv)
 		ex = tether_exit_code(r);
 		goto out;
 	}
-	r = tether_hmp_command(m.s, cmd, tether_now_ms() + m.timeout_ms,
-	    &text);
+	r = tether_hmp_command(m.s, cmd, m.deadline, &text);
 	if (r != 0) {
 		cli_monitor_fail(&m, r);
 		ex = tether_exit_code(r);
@@ -222,11 +241,14 @@ cmd_hmp(int argc, char **argv)
 		}
 	} else
 		fputs(text, stdout);
-	if (hmp_failed(text)) {
-		cli_error("hmp %s: QEMU refused \"%s\"", m.uri, cmd);
+	/* The text is printed (as always); QEMU refusing it fails. */
+	if ((r = tether_hmp_error(cmd, text, &why)) != 0) {
+		cli_error("hmp %s: QEMU refused \"%s\": %s", m.uri, cmd,
+		    r > 0 ? why : "(out of memory)");
 		ex = TETHER_EXIT_FAIL;
 	}
 out:
+	free(why);
 	json_decref(v);
 	free(text);
 	free(cmd);

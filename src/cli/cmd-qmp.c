@@ -43,8 +43,7 @@ cmd_qmp(int argc, char **argv)
 		ex = tether_exit_code(r);
 		goto out;
 	}
-	r = tether_qmp_execute(m.s, m.words[0], args,
-	    tether_now_ms() + m.timeout_ms, &result);
+	r = tether_qmp_execute(m.s, m.words[0], args, m.deadline, &result);
 	if (r != 0) {
 		cli_monitor_fail(&m, r);
 		ex = tether_exit_code(r);

@@ -225,7 +225,7 @@ repl_run(struct repl *r, const char *text, size_t len)
 	repl_defer_finally(r, prog);
 	repl_mark_results(prog);
 	interp_setvar(r->ip, REPL_RESULT, value_null());
-	r->ip->prog = prog;
+	interp_set_program(r->ip, prog);
 	fflush(stdout);
 	r->status = interp_run(r->ip);
 	fflush(stderr);
@@ -248,7 +248,7 @@ repl_finish(struct repl *r)
 	fin.body = r->finals;
 	r->finals = NULL;
 	r->finals_tail = &r->finals;
-	r->ip->prog = &fin;
+	interp_set_program(r->ip, &fin);
 	return interp_run(r->ip);
 }
 
@@ -514,9 +514,9 @@ cmd_repl(int argc, char **argv)
 	ro.redact = report_redact_loop;
 	ro.redact_ctx = r.loop;
 	r.rep = report_new(&ro);
-	r.ip = interp_new(empty, r.loop, r.rep);
-	r.ip->log_dir = log_dir;
-	r.ip->interact = cli_interact;
+	r.ip = interp_new(empty, r.loop, report_reporter(r.rep));
+	interp_set_log_dir(r.ip, log_dir);
+	interp_set_interact(r.ip, cli_interact);
 	for (k = 0; k < nvars; k++) {
 		eq = strchr(vars[k], '=');
 		*eq = '\0';
@@ -553,7 +553,7 @@ out:
 	repl_rl = NULL;
 	ia_free(r.ia);
 	if (r.ip != NULL)
-		r.ip->prog = empty;
+		interp_set_program(r.ip, empty);
 	interp_free(r.ip);
 	tether_loop_free(r.loop);
 	report_free(r.rep);

@@ -318,9 +318,9 @@ cmd_run(int argc, char **argv)
 		report_finish(rep, status);
 		goto out;
 	}
-	ip = interp_new(prog, loop, rep);
-	ip->log_dir = log_dir;
-	ip->interact = cli_interact;
+	ip = interp_new(prog, loop, report_reporter(rep));
+	interp_set_log_dir(ip, log_dir);
+	interp_set_interact(ip, cli_interact);
 	for (i = 0; i < nvars; i++)
 		interp_setvar(ip, vars[i].name, value_strz(vars[i].value));
 	/* After the --vars: $argv is always the list of ARGs. */
@@ -336,7 +336,7 @@ cmd_run(int argc, char **argv)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 
-	ip->signo = &run_signo;
+	interp_set_signo(ip, &run_signo);
 	status = interp_run(ip);
 
 	/* A VM the playbook did not tear down: poweroff, quit, signals. */

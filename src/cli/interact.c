@@ -42,6 +42,7 @@ enum ia_mode {
 struct ia_sess {
 	struct interact		*ia;
 	struct tether_session	*s;
+	char			*name;		/* s's, for when it is gone */
 	struct buf		 backlog;	/* output while not current */
 	uint64_t		 dropped;	/* bytes cut from its front */
 	int			 mute;
@@ -74,6 +75,7 @@ struct interact {
 	int			 have_line;
 	int			 rl_escape;	/* escape key at the prompt */
 	char			*hist;
+	const struct ia_tap	*tap;
 };
 
 /* The engine readline calls back into (readline state is global). */
@@ -240,6 +242,8 @@ ia_output(void *arg, const void *p, size_t n)
 	struct ia_sess	*is = arg;
 	struct interact	*ia = is->ia;
 
+	if (ia->tap != NULL && ia->tap->output != NULL)
+		ia->tap->output(ia->tap->arg, is->s, p, n);
 	if (is->mute)
 		return;
 	if (is != ia->cur)
@@ -304,6 +308,7 @@ ia_free(struct interact *ia)
 	for (i = 0; i < ia->nsess; i++) {
 		tether_session_set_output(ia->sess[i]->s, NULL, NULL);
 		buf_free(&ia->sess[i]->backlog);
+		free(ia->sess[i]->name);
 		free(ia->sess[i]);
 	}
 	free(ia->sess);
@@ -340,17 +345,34 @@ int
 ia_add(struct interact *ia, struct tether_session *s)
 {
 	struct ia_sess	**ns, *is;
+	char		 *name;
 
-	if ((is = calloc(1, sizeof *is)) == NULL)
+	if ((name = strdup(tether_session_name(s))) == NULL)
 		return TETHER_ENOMEM;
+	if ((is = ia_find(ia, s)) != NULL) {
+		/* A new session where a closed one was: start afresh. */
+		free(is->name);
+		buf_reset(&is->backlog);
+		is->dropped = 0;
+		is->mute = is->ended = 0;
+		is->name = name;
+		tether_session_set_output(s, ia_output, is);
+		return 0;
+	}
+	if ((is = calloc(1, sizeof *is)) == NULL) {
+		free(name);
+		return TETHER_ENOMEM;
+	}
 	if ((ns = reallocarray(ia->sess, ia->nsess + 1, sizeof *ns)) ==
 	    NULL) {
+		free(name);
 		free(is);
 		return TETHER_ENOMEM;
 	}
 	ia->sess = ns;
 	is->ia = ia;
 	is->s = s;
+	is->name = name;
 	buf_init(&is->backlog, 0);
 	ia->sess[ia->nsess++] = is;
 	if (ia->cur == NULL)
@@ -359,15 +381,12 @@ ia_add(struct interact *ia, struct tether_session *s)
 	return 0;
 }
 
-void
-ia_remove(struct interact *ia, struct tether_session *s)
+/* Drops is, whose session the loop has closed, from ia's list. */
+static void
+ia_drop(struct interact *ia, struct ia_sess *is)
 {
-	struct ia_sess	*is;
-	size_t		 i;
+	size_t	i;
 
-	if ((is = ia_find(ia, s)) == NULL)
-		return;
-	tether_session_set_output(s, NULL, NULL);
 	for (i = 0; i < ia->nsess; i++) {
 		if (ia->sess[i] == is) {
 			memmove(ia->sess + i, ia->sess + i + 1,
@@ -379,7 +398,59 @@ ia_remove(struct interact *ia, struct tether_session *s)
 	if (ia->cur == is)
 		ia->cur = ia->nsess > 0 ? ia->sess[0] : NULL;
 	buf_free(&is->backlog);
+	free(is->name);
 	free(is);
+}
+
+/* The open sessions of a loop, gathered by ia_sync. */
+struct ia_live {
+	struct tether_session	**s;
+	size_t			  n;
+	int			  failed;
+};
+
+static void
+ia_live_add(struct tether_session *s, void *arg)
+{
+	struct ia_live		 *l = arg;
+	struct tether_session	**ns;
+
+	if ((ns = reallocarray(l->s, l->n + 1, sizeof *ns)) == NULL) {
+		l->failed = 1;
+		return;
+	}
+	l->s = ns;
+	l->s[l->n++] = s;
+}
+
+size_t
+ia_sync(struct interact *ia, void (*gone)(const char *, void *), void *arg)
+{
+	struct ia_live	 l;
+	size_t		 i, k, n = 0;
+
+	memset(&l, 0, sizeof l);
+	tether_loop_foreach(ia->loop, ia_live_add, &l);
+	for (i = 0; !l.failed && i < ia->nsess; ) {
+		for (k = 0; k < l.n && l.s[k] != ia->sess[i]->s; k++)
+			;
+		if (k < l.n) {
+			i++;
+			continue;
+		}
+		if (gone != NULL)
+			gone(ia->sess[i]->name, arg);
+		ia_drop(ia, ia->sess[i]);
+		n++;
+	}
+	free(l.s);
+	return n;
+}
+
+void
+ia_set_tap(struct interact *ia, const struct ia_tap *tap)
+{
+	ia->tap = tap;
 }
 
 struct tether_session *
@@ -395,7 +466,34 @@ ia_switch(struct interact *ia, struct tether_session *s)
 
 	if ((is = ia_find(ia, s)) == NULL)
 		return -1;
+	if (is != ia->cur && ia->cur != NULL && ia->held.len > 0) {
+		/* what the one left received at the prompt stays its own */
+		ia_keep(&ia->cur->backlog, &ia->cur->dropped, ia->held.data,
+		    ia->held.len, IA_BACKLOG_MAX);
+		ia->cur->dropped += ia->held_dropped;
+		buf_reset(&ia->held);
+		ia->held_dropped = 0;
+	}
 	ia->cur = is;
+	return 0;
+}
+
+int
+ia_redraw(struct interact *ia, struct tether_session *s)
+{
+	struct ia_sess	*is;
+	char		*tail;
+
+	if ((is = ia_find(ia, s)) == NULL)
+		return -1;
+	if (is->backlog.len > 0 || (is == ia->cur && ia->held.len > 0) ||
+	    tether_session_eof(s))
+		return 0;
+	if ((tail = tether_session_tail(s, 1)) == NULL)
+		return 0;
+	ia_keep(&is->backlog, &is->dropped, tail, strlen(tail),
+	    IA_BACKLOG_MAX);
+	free(tail);
 	return 0;
 }
 
@@ -710,6 +808,8 @@ ia_send_keys(struct interact *ia)
 	n = ia->keys.len;
 	if ((k = buf_steal(&ia->keys)) == NULL)
 		return;
+	if (ia->tap != NULL && ia->tap->keys != NULL)
+		ia->tap->keys(ia->tap->arg, s, k, n);
 	/* expect at the prompt looks at what came after the last key. */
 	tether_session_flush(s);
 	r = tether_session_send(s, k, n, 0, tether_now_ms() + IA_SEND_WITHIN);

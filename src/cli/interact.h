@@ -33,10 +33,32 @@ typedef const char *(*ia_prompt_fn)(struct interact *, void *arg);
 struct interact *ia_new(struct tether_loop *, int esc);
 /* Frees the engine; the sessions' output callbacks are removed. */
 void	 ia_free(struct interact *);
-/* Adds a session to show and type to; the first becomes current. */
+/*
+ * Adds a session to show and type to; the first becomes current.  A
+ * session known already (a new one where a closed one was) starts
+ * afresh.  Returns 0 or TETHER_ENOMEM.
+ */
 int	 ia_add(struct interact *, struct tether_session *);
-/* Forgets a session (before closing it). */
-void	 ia_remove(struct interact *, struct tether_session *);
+/*
+ * Forgets the sessions the loop has closed (a playbook's close), calling
+ * gone (may be NULL) with the name of each.  Returns how many.
+ */
+size_t	 ia_sync(struct interact *, void (*gone)(const char *, void *),
+	    void *arg);
+/*
+ * What passes through the engine, shown to an observer (tether record):
+ * the keys typed to a session just before they are sent, and every
+ * chunk a session receives (also while it is muted).
+ */
+struct ia_tap {
+	void	(*keys)(void *arg, struct tether_session *, const char *,
+		    size_t);
+	void	(*output)(void *arg, struct tether_session *, const void *,
+		    size_t);
+	void	 *arg;
+};
+/* Sets the observer (NULL: none); tap must outlive the engine's use. */
+void	 ia_set_tap(struct interact *, const struct ia_tap *);
 /* Returns the current session, or NULL. */
 struct tether_session *ia_current(struct interact *);
 /*
@@ -44,6 +66,12 @@ struct tether_session *ia_current(struct interact *);
  * is shown when pass-through resumes.  Returns 0, or -1 when s is unknown.
  */
 int	 ia_switch(struct interact *, struct tether_session *);
+/*
+ * Redraws s's screen when pass-through resumes on it: its last line (the
+ * prompt) again, unless it has output received in the background to
+ * show.  Returns 0, or -1 when s is unknown.
+ */
+int	 ia_redraw(struct interact *, struct tether_session *);
 /* Returns the number of sessions and the i-th one. */
 size_t	 ia_count(struct interact *);
 struct tether_session *ia_session(struct interact *, size_t i);

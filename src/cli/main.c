@@ -55,15 +55,18 @@ static const struct cli_cmd cmds[] = {
 	    "<stdin>).\n" },
 	{ "hmp", cmd_hmp,
 	    "hmp URI COMMAND... [--json] [--timeout DUR]\n"
-	    "[--connect-within DUR]",
+	    "[--connect-within DUR] [--open-within DUR]",
 	    "run a QEMU human monitor command (URI: unix:PATH, tcp:HOST:PORT)",
 	    "  --json                print the structured value of info pci, "
 	    "cpus,\n"
 	    "                        status, migrate (other commands: the "
 	    "text) as JSON\n"
-	    "  --timeout DUR         wait at most DUR for the answer "
-	    "(default 10s)\n"
+	    "  --timeout DUR         the whole call once connected, greeting "
+	    "included\n"
+	    "                        (default 10s)\n"
 	    "  --connect-within DUR  retry the connection until DUR passes\n"
+	    "  --open-within DUR     wait at most DUR for the greeting "
+	    "(default: --timeout)\n"
 	    "  -h, --help            print this help\n"
 	    "  --                    end of options: a command word that "
 	    "starts\n"
@@ -73,11 +76,14 @@ static const struct cli_cmd cmds[] = {
 	    "QEMU answers with an error.\n" },
 	{ "qmp", cmd_qmp,
 	    "qmp URI COMMAND [ARGUMENTS-JSON] [--timeout DUR]\n"
-	    "[--connect-within DUR] [--json]",
+	    "[--connect-within DUR] [--open-within DUR] [--json]",
 	    "execute a QMP command and print its return value as JSON",
-	    "  --timeout DUR         wait at most DUR for the answer "
-	    "(default 10s)\n"
+	    "  --timeout DUR         the whole call once connected, greeting "
+	    "included\n"
+	    "                        (default 10s)\n"
 	    "  --connect-within DUR  retry the connection until DUR passes\n"
+	    "  --open-within DUR     wait at most DUR for the greeting "
+	    "(default: --timeout)\n"
 	    "  --json                accepted as for hmp: the output is JSON "
 	    "anyway\n"
 	    "  -h, --help            print this help\n"
@@ -101,6 +107,25 @@ static const struct cli_cmd cmds[] = {
 	    "  -h, --help            print this help\n"
 	    "  --                    end of options\n"
 	    "Standard input and output must be a terminal.\n" },
+	{ "record", cmd_record,
+	    "record OUT.tether URI|NAME=URI... [--escape KEY] [--log-dir DIR]\n"
+	    "[--connect-within DUR] [--OPTION VALUE]...",
+	    "attach, and write what you type as a playbook to replay",
+	    "  --escape KEY          the key for the command prompt (default "
+	    "^])\n"
+	    "  --log-dir DIR         write NAME.log and NAME.cast of every "
+	    "session in DIR\n"
+	    "  --connect-within DUR  retry the connections until DUR passes\n"
+	    "  --OPTION VALUE        any other open option, for every session\n"
+	    "  -h, --help            print this help\n"
+	    "  --                    end of options\n"
+	    "OUT.tether gets an open per session, then per line typed an "
+	    "expect on the\nprompt before it and a sendline (send for "
+	    "control keys); prompt lines that\nare playbook statements "
+	    "are kept as they ran.  A line typed where echo was\noff is a "
+	    "password: sendline -secret with ${env(\"NAME_PASSWORD\")} "
+	    "(NAME the\nsession's, upper case), never the text typed.  "
+	    "Replay: tether run OUT.tether.\n" },
 	{ "repl", cmd_repl,
 	    "repl [--var NAME=VALUE]... [--log-dir DIR] [-q|-v]",
 	    "interactive playbook shell",
@@ -257,7 +282,7 @@ main(int argc, char **argv)
 		}
 		if (cmd_find(argv[1]) == NULL) {
 			cli_error("no help for %s (commands: run, check, hmp, "
-			    "qmp, attach, repl, discover)", argv[1]);
+			    "qmp, attach, record, repl, discover)", argv[1]);
 			return TETHER_EXIT_USAGE;
 		}
 		return cli_help(argv[1]);

@@ -25,7 +25,6 @@
 #include "report.h"
 #include "tether.h"
 #include "utf8.h"
-#include "xmalloc.h"
 
 #define REPORT_STATUS_MAX	100	/* bytes of the live line */
 #define REPORT_OUT_MAX		(1024 * 1024) /* print text kept */
@@ -82,6 +81,7 @@ struct report_open {
 
 struct report {
 	struct report_opts	 o;
+	struct reporter		 rr;	/* report_reporter() */
 	int64_t			 start;
 	time_t			 started_at;
 	int			 live;	/* stderr is a terminal */
@@ -108,6 +108,34 @@ report_oom(void)
 {
 	fputs("tether: out of memory\n", stderr);
 	exit(TETHER_EXIT_FAIL);
+}
+
+static void *
+report_calloc(size_t n, size_t size)
+{
+	void	*p;
+
+	if ((p = calloc(n, size)) == NULL)
+		report_oom();
+	return p;
+}
+
+static void *
+report_reallocarray(void *p, size_t n, size_t size)
+{
+	if ((p = reallocarray(p, n, size)) == NULL)
+		report_oom();
+	return p;
+}
+
+static char *
+report_strdup(const char *s)
+{
+	char	*p;
+
+	if ((p = strdup(s)) == NULL)
+		report_oom();
+	return p;
 }
 
 static void
@@ -141,7 +169,7 @@ report_new(const struct report_opts *o)
 {
 	struct report	*r;
 
-	r = xcalloc(1, sizeof *r);
+	r = report_calloc(1, sizeof *r);
 	r->o = *o;
 	r->start = tether_now_ms();
 	r->started_at = time(NULL);
@@ -546,14 +574,15 @@ report_add(struct report *r, const char *name, enum report_status status,
 {
 	struct report_step	*s;
 
-	r->steps = xreallocarray(r->steps, r->nsteps + 1, sizeof *r->steps);
+	r->steps = report_reallocarray(r->steps, r->nsteps + 1,
+	    sizeof *r->steps);
 	s = &r->steps[r->nsteps++];
 	memset(s, 0, sizeof *s);
-	s->name = xstrdup(name != NULL ? name : "");
+	s->name = report_strdup(name != NULL ? name : "");
 	s->status = status;
 	s->ms = ms;
-	s->msg = msg != NULL ? xstrdup(msg) : NULL;
-	s->tail = tail != NULL ? xstrdup(tail) : NULL;
+	s->msg = msg != NULL ? report_strdup(msg) : NULL;
+	s->tail = tail != NULL ? report_strdup(tail) : NULL;
 	buf_init(&s->out.b, 0);
 	return s;
 }
@@ -582,10 +611,10 @@ report_step_begin(struct report *r, const char *name)
 
 	if (r == NULL)
 		return;
-	r->open = xreallocarray(r->open, r->nopen + 1, sizeof *r->open);
+	r->open = report_reallocarray(r->open, r->nopen + 1, sizeof *r->open);
 	o = &r->open[r->nopen++];
 	memset(o, 0, sizeof *o);
-	o->name = xstrdup(name != NULL ? name : "");
+	o->name = report_strdup(name != NULL ? name : "");
 	buf_init(&o->out.b, 0);
 	if (r->o.verbose)
 		report_line(r, "step ", name, "");
@@ -794,8 +823,8 @@ report_failure(struct report *r, const char *msg, const char *tail)
 		return;
 	}
 	if (r->fail_msg == NULL) {
-		r->fail_msg = xstrdup(msg != NULL ? msg : "failed");
-		r->fail_tail = tail != NULL ? xstrdup(tail) : NULL;
+		r->fail_msg = report_strdup(msg != NULL ? msg : "failed");
+		r->fail_tail = tail != NULL ? report_strdup(tail) : NULL;
 		/* The failure of the step that just failed, or its own? */
 		for (i = r->nsteps; i > 0 && last == NULL; i--) {
 			if (r->steps[i - 1].status == REPORT_FAIL)
@@ -813,7 +842,7 @@ report_error(struct report *r, const char *msg)
 	struct buf	b;
 
 	if (r->fail_msg == NULL) {
-		r->fail_msg = xstrdup(msg);
+		r->fail_msg = report_strdup(msg);
 		r->syntax = 1;
 	}
 	buf_init(&b, 0);
@@ -1026,4 +1055,75 @@ report_finish(struct report *r, int status)
 	if (fflush(stderr) != 0 || r->sink[SINK_ERR].err != 0)
 		ret = -1;
 	return ret;
+}
+
+/*
+ * The reporter interface of the language, over these functions.
+ */
+
+static void
+rr_step_begin(void *ctx, const char *name)
+{
+	report_step_begin(ctx, name);
+}
+
+static void
+rr_step_end(void *ctx, const char *name, int ok, int64_t ms,
+    const char *msg, const char *tail)
+{
+	report_step_end(ctx, name, ok, ms, msg, tail);
+}
+
+static void
+rr_step_skip(void *ctx, const char *name)
+{
+	report_step_skip(ctx, name);
+}
+
+static void
+rr_log(void *ctx, const char *text)
+{
+	report_log(ctx, text);
+}
+
+static void
+rr_print(void *ctx, const char *text, size_t len)
+{
+	report_print_len(ctx, text, len);
+}
+
+static void
+rr_trace(void *ctx, const char *text)
+{
+	report_trace(ctx, "%s", text);
+}
+
+static void
+rr_status(void *ctx, const char *what, int64_t left_ms)
+{
+	report_status(ctx, what, left_ms);
+}
+
+static void
+rr_failure(void *ctx, const char *msg, const char *tail)
+{
+	report_failure(ctx, msg, tail);
+}
+
+const struct reporter *
+report_reporter(struct report *r)
+{
+	memset(&r->rr, 0, sizeof r->rr);
+	r->rr.ctx = r;
+	r->rr.step_begin = rr_step_begin;
+	r->rr.step_end = rr_step_end;
+	r->rr.step_skip = rr_step_skip;
+	r->rr.log = rr_log;
+	r->rr.print = rr_print;
+	if (r->o.verbose)
+		r->rr.trace = rr_trace;
+	if (r->live)
+		r->rr.status = rr_status;
+	r->rr.failure = rr_failure;
+	return &r->rr;
 }

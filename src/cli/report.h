@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "reporter.h"
+
 struct report;
 
 struct report_opts {
@@ -49,6 +51,12 @@ char		*report_redact_loop(void *ctx, const char *s, size_t len,
  * written is known at once.  Returns 0, or -1 (message printed).
  */
 int		 report_open(struct report *);
+/*
+ * Returns the reporter interface over r for the interpreter (valid while
+ * r is): every callback is the report_* function of the same name; no
+ * trace without -v, no status without a live line.
+ */
+const struct reporter *report_reporter(struct report *);
 /* Returns nonzero when a live status line is drawn (stderr is a tty). */
 int		 report_live(struct report *);
 /* A step starts. */

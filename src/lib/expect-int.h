@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * expect-int.h - what the session tells the running expect set, and the
- * pure scan behind it (the fuzz harnesses drive it without a socket).
+ * expect-int.h - what a running expect set does with a session's input
+ * (its session reader calls expect_feed), and the pure scan behind it
+ * (the fuzz harnesses drive both without a socket).
  */
 #ifndef EXPECT_INT_H
 #define EXPECT_INT_H
@@ -13,8 +14,8 @@
 
 /*
  * Scans what session s received since the last call against the set's
- * branches on s (also noticing EOF).  Called by the session after every
- * chunk of input, before any of the view is discarded.
+ * branches on s (also noticing EOF).  Called by the set's reader after
+ * every piece of input, before any of the view is discarded.
  */
 void	 expect_feed(struct tether_expect *, struct tether_session *s);
 /*

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * expect.c - expect sets: pattern, eof and idle branches over sessions,
- * run on the loop until one wins or the deadline passes.
+ * run on the loop until one wins or the deadline passes.  While it runs,
+ * a set is a reader of each of its sessions, scanning every piece of
+ * input before the view can move on.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,10 +29,18 @@ struct branch {
 	int			 id;
 };
 
+/* The set reading a session while it runs. */
+struct expect_reader {
+	struct tether_session	*s;
+	struct session_reader	*r;
+};
+
 struct tether_expect {
 	struct tether_loop	*loop;
 	struct branch		*b;
 	size_t			 nb;
+	struct expect_reader	*rd;		/* while it runs */
+	size_t			 nrd;
 	int64_t			 started;
 	struct tether_match	*result;
 	int			 failed;	/* a TETHER_E* while matching */
@@ -61,6 +71,55 @@ tether_expect_new(struct tether_loop *loop)
 	return e;
 }
 
+/* Stops reading the sessions. */
+static void
+expect_unread(struct tether_expect *e)
+{
+	size_t	i;
+
+	for (i = 0; i < e->nrd; i++)
+		session_reader_del(e->rd[i].s, e->rd[i].r);
+	free(e->rd);
+	e->rd = NULL;
+	e->nrd = 0;
+}
+
+/* The session reader: scans what came, and notices the end of file. */
+static void
+expect_read(struct tether_session *s, int ev, const char *p, size_t n,
+    void *arg)
+{
+	if (ev == SESSION_VIEW || ev == SESSION_END)
+		expect_feed(arg, s);
+}
+
+/* Becomes a reader of every session the set has a branch on. */
+static int
+expect_reading(struct tether_expect *e)
+{
+	struct expect_reader	*rd;
+	size_t			 i, j;
+
+	for (i = 0; i < e->nb; i++) {
+		if (e->b[i].s == NULL)
+			continue;
+		for (j = 0; j < e->nrd && e->rd[j].s != e->b[i].s; j++)
+			;
+		if (j < e->nrd)
+			continue;
+		if ((rd = realloc(e->rd, (e->nrd + 1) * sizeof *rd)) == NULL)
+			return TETHER_ENOMEM;
+		e->rd = rd;
+		rd = &e->rd[e->nrd];
+		rd->s = e->b[i].s;
+		if ((rd->r = session_reader_add(rd->s, expect_read,
+		    e)) == NULL)
+			return TETHER_ENOMEM;
+		e->nrd++;
+	}
+	return 0;
+}
+
 void
 tether_expect_free(struct tether_expect *e)
 {
@@ -68,8 +127,7 @@ tether_expect_free(struct tether_expect *e)
 
 	if (e == NULL)
 		return;
-	if (loop_active(e->loop) == e)
-		loop_set_active(e->loop, NULL);
+	expect_unread(e);
 	for (i = 0; i < e->nb; i++)
 		matcher_free(&e->b[i].m);
 	free(e->b);
@@ -121,14 +179,17 @@ int
 tether_expect_regex(struct tether_expect *e, struct tether_session *s,
     const char *re, int flags, int id)
 {
-	return expect_pattern(e, s, re, strlen(re), flags, 0, id);
+	loop_enter(e->loop);
+	return loop_leave(e->loop, expect_pattern(e, s, re, strlen(re), flags,
+	    0, id));
 }
 
 int
 tether_expect_literal(struct tether_expect *e, struct tether_session *s,
     const void *lit, size_t len, int id)
 {
-	return expect_pattern(e, s, lit, len, 0, 1, id);
+	loop_enter(e->loop);
+	return loop_leave(e->loop, expect_pattern(e, s, lit, len, 0, 1, id));
 }
 
 int
@@ -212,12 +273,6 @@ fail:
 	return NULL;
 }
 
-static int
-expect_session_done(struct tether_session *s)
-{
-	return s->state == SESSION_EOF || s->state == SESSION_ERROR;
-}
-
 int
 expect_scan(struct tether_expect *e, struct tether_session *s,
     const char *subj, size_t len, uint64_t base, uint64_t *end)
@@ -297,7 +352,7 @@ expect_feed(struct tether_expect *e, struct tether_session *s)
 	default:
 		return;
 	}
-	if (expect_session_done(s)) {
+	if (session_done(s)) {
 		e->result = match_new(TETHER_MATCH_EOF,
 		    eofb != NULL ? eofb->id : -1, s);
 		if (e->result == NULL)
@@ -357,11 +412,10 @@ expect_idle_at(struct tether_expect *e, int *id)
 	return at;
 }
 
-int
-tether_expect_run(struct tether_expect *e, int64_t deadline,
+static int
+expect_run(struct tether_expect *e, int64_t deadline,
     struct tether_match **mp)
 {
-	struct tether_expect	*prev;
 	int64_t			 idle_at, until, now;
 	int			 r = 0, idle_id = -1;
 	size_t			 i;
@@ -372,8 +426,10 @@ tether_expect_run(struct tether_expect *e, int64_t deadline,
 		    "expect with no branches");
 	expect_reset(e);
 	e->started = tether_now_ms();
-	prev = loop_active(e->loop);
-	loop_set_active(e->loop, e);
+	if ((r = expect_reading(e)) != 0) {
+		expect_unread(e);
+		return r;
+	}
 	for (i = 0; i < e->nb && e->result == NULL; i++) {
 		if (e->b[i].s != NULL)
 			expect_feed(e, e->b[i].s);
@@ -398,7 +454,7 @@ tether_expect_run(struct tether_expect *e, int64_t deadline,
 			break;
 		r = 0;
 	}
-	loop_set_active(e->loop, prev);
+	expect_unread(e);
 	if (r == TETHER_EINTR)
 		return r;
 	if (e->failed == TETHER_EFAIL)
@@ -413,6 +469,14 @@ tether_expect_run(struct tether_expect *e, int64_t deadline,
 }
 
 int
+tether_expect_run(struct tether_expect *e, int64_t deadline,
+    struct tether_match **mp)
+{
+	loop_enter(e->loop);
+	return loop_leave(e->loop, expect_run(e, deadline, mp));
+}
+
+int
 tether_expect_one(struct tether_session *s, const char *re, int64_t deadline,
     struct tether_match **mp)
 {
@@ -422,6 +486,7 @@ tether_expect_one(struct tether_session *s, const char *re, int64_t deadline,
 	*mp = NULL;
 	if ((e = tether_expect_new(tether_session_loop(s))) == NULL)
 		return TETHER_ENOMEM;
+	loop_enter(e->loop);
 	if ((r = tether_expect_regex(e, s, re, 0, 0)) == 0 &&
 	    (r = tether_expect_run(e, deadline, mp)) == 0) {
 		if (tether_match_outcome(*mp) == TETHER_MATCH_TIMEOUT)
@@ -429,6 +494,7 @@ tether_expect_one(struct tether_session *s, const char *re, int64_t deadline,
 		else if (tether_match_outcome(*mp) == TETHER_MATCH_EOF)
 			r = TETHER_EOF;
 	}
+	r = loop_leave(e->loop, r);
 	tether_expect_free(e);
 	return r;
 }

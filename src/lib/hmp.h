@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * hmp.h - the part of the HMP protocol (hmp.c) that works on what a
- * session received, without the loop: the branches a wait for the
- * monitor arms and how the outcome becomes the command's output.  The
- * session (or a fuzz harness) feeds the bytes.
+ * hmp.h - the HMP protocol (hmp.c): its open hook, and the part that
+ * works on what a session received, without the loop: the branches a
+ * wait for the monitor arms and how the outcome becomes the command's
+ * output.  The session (or a fuzz harness) feeds the bytes.
  */
 #ifndef HMP_H
 #define HMP_H
+
+#include <stdint.h>
 
 #include "tether.h"
 
@@ -16,6 +18,11 @@ enum {
 	HMP_BRANCH_QMP,			/* a QMP greeting: not a monitor */
 };
 
+/*
+ * The hmp: row's open hook (target.c): waits for the first prompt, keeps
+ * the greeting.  Returns 0 or a TETHER_E* code with the errmsg set.
+ */
+int	 hmp_open(struct tether_session *, int64_t deadline);
 /*
  * Arms e with what ends a wait on s: the prompt, the end of file and, on
  * the greeting, a QMP greeting.  Returns 0 or a TETHER_E* code.

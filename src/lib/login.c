@@ -18,7 +18,9 @@
 
 #include "buf.h"
 #include "login.h"
+#include "loop.h"
 #include "session.h"
+#include "target.h"
 #include "tether.h"
 
 #define LOGIN_RE_LOGIN		"(?i)(?<!last )login:[ \\t]*"
@@ -47,6 +49,7 @@
 #define LOGIN_LINE_MAX		1024	/* the line tracked for prompts */
 #define RUN_PROMPT_WAIT		2000	/* prompt after the end marker */
 #define RUN_HELD_MAX		(4 * 1024 * 1024) /* output held by a run */
+#define LOGIN_STATE		"login"	/* its session_state_get key */
 
 /*
  * Sets the prompt.  The quotes split "[tether]# " so that the echo of
@@ -72,6 +75,7 @@ struct login_state {
 	int		 busy;		/* a run did not see its end marker */
 	int64_t		 settle;	/* ms of quiet that settle a prompt */
 	struct buf	 line;		/* the output's current line */
+	unsigned	 seq;		/* runs so far, for the nonce */
 };
 
 struct login_branch {
@@ -117,17 +121,16 @@ login_state(struct tether_session *s, int create)
 {
 	struct login_state	*st;
 
-	if (s->proto_free == login_state_free)
-		return s->proto_state;
-	if (!create || s->proto != SESSION_PROTO_NONE ||
-	    s->proto_state != NULL)
+	if ((st = session_state_get(s, LOGIN_STATE)) != NULL)
+		return st;
+	if (!create || (s->flags & TARGET_MONITOR))
 		return NULL;
 	if ((st = calloc(1, sizeof *st)) == NULL)
 		return NULL;
 	st->settle = LOGIN_SETTLE_MIN;
 	buf_init(&st->line, 0);
-	s->proto_state = st;
-	s->proto_free = login_state_free;
+	if (session_state_set(s, LOGIN_STATE, st, login_state_free) != 0)
+		return NULL;
 	return st;
 }
 
@@ -145,6 +148,15 @@ login_is_busy(struct tether_session *s)
 	struct login_state	*st = login_state(s, 0);
 
 	return st != NULL && st->busy;
+}
+
+void
+login_set_busy(struct tether_session *s, int busy)
+{
+	struct login_state	*st = login_state(s, 0);
+
+	if (st != NULL)
+		st->busy = busy;
 }
 
 const char *
@@ -434,8 +446,8 @@ login_cand_idle(struct login_state *st, struct login_cand *c)
 	}
 }
 
-int
-tether_login(struct tether_session *s, const struct tether_login_opts *o,
+static int
+login_login(struct tether_session *s, const struct tether_login_opts *o,
     int64_t deadline)
 {
 	enum { ST_START, ST_USER, ST_RELOGIN, ST_PASS } state = ST_START;
@@ -831,11 +843,10 @@ run_hold(struct buf *held, struct tether_match *m)
 	return 0;
 }
 
-int
-tether_run(struct tether_session *s, const char *cmd, int64_t deadline,
+static int
+login_run(struct tether_session *s, const char *cmd, int64_t deadline,
     char **out, int *status)
 {
-	static unsigned		 seq;
 	struct login_state	*st;
 	struct tether_match	*m = NULL;
 	struct login_branch	 b[2];
@@ -857,7 +868,7 @@ tether_run(struct tether_session *s, const char *cmd, int64_t deadline,
 	    (r = login_setup(s, "run", deadline)) != 0)
 		return r;
 	snprintf(nonce, sizeof nonce, "%x%x%x", (unsigned)getpid() & 0xfff,
-	    (unsigned)(started & 0xffff), ++seq);
+	    (unsigned)(started & 0xffff), ++st->seq);
 	snprintf(endre, sizeof endre, "\\x1eE\\.%s\\.(\\d+)\\x1f", nonce);
 	/*
 	 * The shell prints the markers from octal escapes, so the echo of
@@ -950,4 +961,20 @@ out:
 		*out = NULL;
 	}
 	return r;
+}
+
+int
+tether_login(struct tether_session *s, const struct tether_login_opts *o,
+    int64_t deadline)
+{
+	loop_enter(s->loop);
+	return loop_leave(s->loop, login_login(s, o, deadline));
+}
+
+int
+tether_run(struct tether_session *s, const char *cmd, int64_t deadline,
+    char **out, int *status)
+{
+	loop_enter(s->loop);
+	return loop_leave(s->loop, login_run(s, cmd, deadline, out, status));
 }

@@ -3,7 +3,7 @@
  * login.h - what login.c tells the VM lifecycle about a shell session.
  *
  * login and run leave a console at tether's own prompt; the state lives in
- * the session's proto_state (the session is not a monitor).
+ * the session's named state "login" (never on a monitor: TARGET_MONITOR).
  */
 #ifndef LOGIN_H
 #define LOGIN_H
@@ -20,6 +20,11 @@
 int	 login_is_shell(struct tether_session *);
 /* Returns nonzero when a run on s did not see its command finish. */
 int	 login_is_busy(struct tether_session *);
+/*
+ * Marks a command that tether typed on s as running (busy 1: the next
+ * login or run interrupts it) or finished (0), for xfer.c's own commands.
+ */
+void	 login_set_busy(struct tether_session *, int busy);
 /*
  * Sets tether's prompt on the shell of s (interrupting a command left
  * running first) and waits for it; a failure text ("Login incorrect") or

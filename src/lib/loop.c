@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * loop.c - the event loop: one epoll set for every session and watcher,
- * deadlines on the monotonic clock, an eventfd to interrupt a wait.
+ * loop.c - the event loop: one epoll set for every fd watcher, timers and
+ * before-wait hooks on the monotonic clock, an eventfd to interrupt a wait.
  */
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -14,10 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "expect-int.h"
+#include "buf.h"
 #include "loop.h"
 #include "redact.h"
-#include "session.h"
 #include "tether.h"
 
 #define LOOP_READBUF	(64 * 1024)
@@ -33,16 +32,41 @@ struct loop_watch {
 	struct loop_watch	*next_dead;
 };
 
+struct loop_timer {
+	struct tether_loop	*loop;
+	int64_t			 at;		/* -1: disarmed */
+	void			(*fn)(void *);
+	void			*arg;
+	int			 dead;
+	struct loop_timer	*next;
+};
+
+/* A cleanup (fn) or before-wait (check) hook, on the list at head. */
+struct loop_hook {
+	struct tether_loop	*loop;
+	struct loop_hook	**head;
+	void			(*fn)(void *);
+	int			(*check)(void *);
+	void			*arg;
+	int			 running;	/* fn called by loop_free */
+	int			 dead;		/* freed after the dispatch */
+	struct loop_hook	*prev, *next;
+};
+
 struct tether_loop {
 	int			 epfd;
 	int			 evfd;		/* interrupt wake-up */
 	volatile sig_atomic_t	 interrupted;
-	struct tether_session	*first, *last;
+	struct tether_session	**sess;		/* open, in opening order */
+	size_t			 nsess;
 	int			 dispatching;
+	int			 depth;		/* public calls open */
 	struct loop_watch	*dead;		/* freed after dispatch */
+	struct loop_timer	*timers;	/* in adding order */
+	struct loop_hook	*prewaits;	/* in adding order */
+	struct loop_hook	*cleanups;	/* latest first */
 	char			*readbuf;
 	char			 errmsg[1024];
-	struct tether_expect	*active;	/* the running expect set */
 	void			(*on_open)(struct tether_session *, void *);
 	void			*on_open_arg;
 	void			(*tick)(void *);
@@ -78,27 +102,56 @@ fail:
 	return NULL;
 }
 
+/* Frees the watchers, timers and hooks deleted while dispatching. */
 static void
 loop_reap_dead(struct tether_loop *loop)
 {
 	struct loop_watch	*w;
+	struct loop_timer	*t, **tp;
+	struct loop_hook	*h, *next;
 
 	while ((w = loop->dead) != NULL) {
 		loop->dead = w->next_dead;
 		free(w);
+	}
+	for (tp = &loop->timers; (t = *tp) != NULL;) {
+		if (t->dead) {
+			*tp = t->next;
+			free(t);
+		} else
+			tp = &t->next;
+	}
+	for (h = loop->prewaits; h != NULL; h = next) {
+		next = h->next;
+		if (h->dead)
+			loop_prewait_del(h);
 	}
 }
 
 void
 tether_loop_free(struct tether_loop *loop)
 {
-	size_t	i;
+	struct loop_hook	*h;
+	size_t			 i;
 
 	if (loop == NULL)
 		return;
-	while (loop->first != NULL)
-		tether_session_close(loop->first);
+	while ((h = loop->cleanups) != NULL) {
+		h->running = 1;
+		h->fn(h->arg);
+		h->running = 0;
+		loop_cleanup_del(h);
+	}
+	while (loop->nsess > 0)
+		tether_session_close(loop->sess[0]);
+	free(loop->sess);
 	loop_reap_dead(loop);
+	while (loop->prewaits != NULL)
+		loop_prewait_del(loop->prewaits);
+	while (loop->timers != NULL) {
+		loop->timers->dead = 1;
+		loop_reap_dead(loop);
+	}
 	if (loop->epfd != -1 && loop->epfd != 0)
 		close(loop->epfd);
 	if (loop->evfd != -1 && loop->evfd != 0)
@@ -110,6 +163,152 @@ tether_loop_free(struct tether_loop *loop)
 	}
 	free(loop->secrets);
 	free(loop);
+}
+
+/* Returns a new hook on the list at head (at its front or its end). */
+static struct loop_hook *
+loop_hook_new(struct tether_loop *loop, struct loop_hook **head, int front)
+{
+	struct loop_hook	*h, *last;
+
+	if ((h = calloc(1, sizeof *h)) == NULL) {
+		tether_loop_seterr(loop, TETHER_ENOMEM, "out of memory");
+		return NULL;
+	}
+	h->loop = loop;
+	h->head = head;
+	if (front || *head == NULL) {
+		h->next = *head;
+		if (h->next != NULL)
+			h->next->prev = h;
+		*head = h;
+		return h;
+	}
+	for (last = *head; last->next != NULL; last = last->next)
+		;
+	last->next = h;
+	h->prev = last;
+	return h;
+}
+
+/* Takes h off its list and frees it. */
+static void
+loop_hook_free(struct loop_hook *h)
+{
+	if (h->prev != NULL)
+		h->prev->next = h->next;
+	else
+		*h->head = h->next;
+	if (h->next != NULL)
+		h->next->prev = h->prev;
+	free(h);
+}
+
+struct loop_hook *
+loop_cleanup_add(struct tether_loop *loop, void (*fn)(void *), void *arg)
+{
+	struct loop_hook	*h;
+
+	if ((h = loop_hook_new(loop, &loop->cleanups, 1)) == NULL)
+		return NULL;
+	h->fn = fn;
+	h->arg = arg;
+	return h;
+}
+
+void
+loop_cleanup_del(struct loop_hook *h)
+{
+	if (h == NULL || h->running)
+		return;
+	loop_hook_free(h);
+}
+
+void *
+loop_cleanup_arg(struct tether_loop *loop, void (*fn)(void *))
+{
+	struct loop_hook	*h;
+
+	for (h = loop->cleanups; h != NULL; h = h->next) {
+		if (h->fn == fn)
+			return h->arg;
+	}
+	return NULL;
+}
+
+struct loop_hook *
+loop_prewait_add(struct tether_loop *loop, int (*fn)(void *), void *arg)
+{
+	struct loop_hook	*h;
+
+	if ((h = loop_hook_new(loop, &loop->prewaits, 0)) == NULL)
+		return NULL;
+	h->check = fn;
+	h->arg = arg;
+	return h;
+}
+
+void
+loop_prewait_del(struct loop_hook *h)
+{
+	if (h == NULL)
+		return;
+	if (h->loop->dispatching) {
+		h->dead = 1;	/* the dispatch walks the list */
+		return;
+	}
+	loop_hook_free(h);
+}
+
+struct loop_timer *
+loop_timer_add(struct tether_loop *loop, void (*fn)(void *), void *arg)
+{
+	struct loop_timer	*t, **tp;
+
+	if ((t = calloc(1, sizeof *t)) == NULL) {
+		tether_loop_seterr(loop, TETHER_ENOMEM, "out of memory");
+		return NULL;
+	}
+	t->loop = loop;
+	t->at = -1;
+	t->fn = fn;
+	t->arg = arg;
+	for (tp = &loop->timers; *tp != NULL; tp = &(*tp)->next)
+		;
+	*tp = t;	/* due at once: they fire in adding order */
+	return t;
+}
+
+void
+loop_timer_set(struct loop_timer *t, int64_t at)
+{
+	t->at = at;
+}
+
+void
+loop_timer_del(struct loop_timer *t)
+{
+	if (t == NULL)
+		return;
+	t->at = -1;
+	t->dead = 1;
+	if (!t->loop->dispatching)
+		loop_reap_dead(t->loop);
+}
+
+void
+loop_enter(struct tether_loop *loop)
+{
+	if (loop->depth++ == 0)
+		loop->errmsg[0] = '\0';
+}
+
+int
+loop_leave(struct tether_loop *loop, int r)
+{
+	if (loop->depth > 0)
+		loop->depth--;
+	return r;
 }
 
 void
@@ -225,11 +424,11 @@ tether_loop_seterr(struct tether_loop *loop, int r, const char *fmt, ...)
 struct tether_session *
 tether_loop_session(struct tether_loop *loop, const char *name)
 {
-	struct tether_session	*s;
+	size_t	i;
 
-	for (s = loop->first; s != NULL; s = s->next) {
-		if (strcmp(s->name, name) == 0)
-			return s;
+	for (i = 0; i < loop->nsess; i++) {
+		if (strcmp(tether_session_name(loop->sess[i]), name) == 0)
+			return loop->sess[i];
 	}
 	return NULL;
 }
@@ -238,11 +437,15 @@ void
 tether_loop_foreach(struct tether_loop *loop,
     void (*fn)(struct tether_session *, void *), void *arg)
 {
-	struct tether_session	*s, *next;
+	struct tether_session	*s;
+	size_t			 i = 0;
 
-	for (s = loop->first; s != NULL; s = next) {
-		next = s->next;
+	while (i < loop->nsess) {
+		s = loop->sess[i];
 		fn(s, arg);
+		/* fn may have closed s. */
+		if (i < loop->nsess && loop->sess[i] == s)
+			i++;
 	}
 }
 
@@ -288,6 +491,12 @@ loop_watch_mod(struct loop_watch *w, int events)
 	epoll_ctl(w->loop->epfd, EPOLL_CTL_MOD, w->fd, &ev);
 }
 
+int
+loop_watch_fd(struct loop_watch *w)
+{
+	return w->fd;
+}
+
 void
 loop_watch_del(struct loop_watch *w)
 {
@@ -302,32 +511,32 @@ loop_watch_del(struct loop_watch *w)
 		loop_reap_dead(w->loop);
 }
 
-void
+int
 loop_session_add(struct tether_loop *loop, struct tether_session *s)
 {
-	s->prev = loop->last;
-	s->next = NULL;
-	if (loop->last != NULL)
-		loop->last->next = s;
-	else
-		loop->first = s;
-	loop->last = s;
+	struct tether_session	**ns;
+
+	ns = realloc(loop->sess, (loop->nsess + 1) * sizeof *ns);
+	if (ns == NULL)
+		return TETHER_ENOMEM;
+	loop->sess = ns;
+	loop->sess[loop->nsess++] = s;
+	return 0;
 }
 
 void
 loop_session_del(struct tether_loop *loop, struct tether_session *s)
 {
-	loop_watch_del(s->watch);
-	s->watch = NULL;
-	if (s->prev != NULL)
-		s->prev->next = s->next;
-	else if (loop->first == s)
-		loop->first = s->next;
-	if (s->next != NULL)
-		s->next->prev = s->prev;
-	else if (loop->last == s)
-		loop->last = s->prev;
-	s->prev = s->next = NULL;
+	size_t	i;
+
+	for (i = 0; i < loop->nsess; i++) {
+		if (loop->sess[i] == s) {
+			memmove(&loop->sess[i], &loop->sess[i + 1],
+			    (loop->nsess - i - 1) * sizeof *loop->sess);
+			loop->nsess--;
+			return;
+		}
+	}
 }
 
 void
@@ -375,93 +584,50 @@ loop_readbuf(struct tether_loop *loop, size_t *len)
 	return loop->readbuf;
 }
 
-struct tether_expect *
-loop_active(struct tether_loop *loop)
-{
-	return loop->active;
-}
-
-void
-loop_set_active(struct tether_loop *loop, struct tether_expect *e)
-{
-	loop->active = e;
-}
-
-static void
-loop_session_ready(int fd, int revents, void *arg)
-{
-	session_handle(arg, revents);
-}
-
 /*
- * Brings a session's epoll registration in line with its fd and the
- * events it wants now.  Returns its wake-up time, or -1.
+ * Runs the before-wait hooks, then the timers that are due.  Returns
+ * nonzero when one of them did some work; *until becomes the earliest
+ * time a timer waits for.
  */
-static int64_t
-loop_session_sync(struct tether_loop *loop, struct tether_session *s)
+static int
+loop_prepare(struct tether_loop *loop, int64_t now, int64_t *until)
 {
-	int	fd, ev;
+	struct loop_hook	*h;
+	struct loop_timer	*t;
+	int			 handled = 0;
 
-	if (s->t == NULL || s->state == SESSION_EOF ||
-	    s->state == SESSION_ERROR) {
-		if (s->watch != NULL) {
-			loop_watch_del(s->watch);
-			s->watch = NULL;
+	for (h = loop->prewaits; h != NULL; h = h->next) {
+		if (!h->dead && h->check(h->arg))
+			handled = 1;
+	}
+	for (t = loop->timers; t != NULL; t = t->next) {
+		if (t->dead || t->at == -1)
+			continue;
+		if (t->at <= now) {
+			t->at = -1;
+			t->fn(t->arg);
+			handled = 1;
 		}
-		return -1;
 	}
-	fd = transport_fd(s->t);
-	ev = session_events(s);
-	if (s->watch != NULL && s->watch->fd != fd) {
-		loop_watch_del(s->watch);
-		s->watch = NULL;
+	for (t = loop->timers; t != NULL; t = t->next) {
+		if (!t->dead && t->at != -1 && (*until == -1 ||
+		    t->at < *until))
+			*until = t->at;
 	}
-	if (fd != -1) {
-		if (s->watch == NULL)
-			s->watch = loop_watch_add(loop, fd, ev,
-			    loop_session_ready, s);
-		else
-			loop_watch_mod(s->watch, ev);
-	}
-	return transport_wake_at(s->t);
+	return handled;
 }
 
-int
-tether_loop_once(struct tether_loop *loop, int64_t deadline)
+/* Waits for and dispatches fd events.  Returns as tether_loop_once. */
+static int
+loop_wait(struct tether_loop *loop, int64_t now, int64_t deadline,
+    int64_t until)
 {
 	struct epoll_event	 evs[LOOP_MAXEVENTS];
-	struct tether_session	*s, *next;
 	struct loop_watch	*w;
-	int64_t			 now, wake, until;
-	int			 n, i, handled = 0, timeout;
+	int64_t			 wake;
+	int			 n, i, timeout;
 	uint64_t		 cnt;
 
-	if (loop->interrupted)
-		return TETHER_EINTR;
-	now = tether_now_ms();
-	until = deadline;
-	loop->dispatching = 1;
-	for (s = loop->first; s != NULL; s = next) {
-		next = s->next;
-		wake = loop_session_sync(loop, s);
-		if (wake != -1 && wake <= now) {
-			session_wake(s, now);
-			handled = 1;
-			wake = loop_session_sync(loop, s);
-		}
-		if (s->more) {
-			session_handle(s, POLLIN);
-			handled = 1;
-		}
-		if (wake != -1 && (until == -1 || wake < until))
-			until = wake;
-	}
-	loop->dispatching = 0;
-	loop_reap_dead(loop);
-	if (handled)
-		return 0;
-	if (deadline != -1 && now >= deadline)
-		return TETHER_ETIMEDOUT;
 	wake = loop_tick(loop, now);
 	if (wake != -1 && (until == -1 || wake < until))
 		until = wake;
@@ -498,4 +664,32 @@ tether_loop_once(struct tether_loop *loop, int64_t deadline)
 	if (n == 0 && deadline != -1 && tether_now_ms() >= deadline)
 		return TETHER_ETIMEDOUT;
 	return 0;
+}
+
+static int
+loop_once(struct tether_loop *loop, int64_t deadline)
+{
+	int64_t	now, until;
+	int	handled;
+
+	if (loop->interrupted)
+		return TETHER_EINTR;
+	now = tether_now_ms();
+	until = deadline;
+	loop->dispatching = 1;
+	handled = loop_prepare(loop, now, &until);
+	loop->dispatching = 0;
+	loop_reap_dead(loop);
+	if (handled)
+		return 0;
+	if (deadline != -1 && now >= deadline)
+		return TETHER_ETIMEDOUT;
+	return loop_wait(loop, now, deadline, until);
+}
+
+int
+tether_loop_once(struct tether_loop *loop, int64_t deadline)
+{
+	loop_enter(loop);
+	return loop_leave(loop, loop_once(loop, deadline));
 }

@@ -11,6 +11,7 @@
 #define QMP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -22,6 +23,11 @@ enum {
 	QMP_OTHER,		/* a greeting, an answer to another command */
 };
 
+/*
+ * The qmp: row's open hook (target.c): reads the greeting and negotiates
+ * capabilities.  Returns 0 or a TETHER_E* code with the errmsg set.
+ */
+int	 qmp_open(struct tether_session *, int64_t deadline);
 /*
  * Takes the next message from the len unread bytes at p (*seen of them
  * hold no newline).  Returns 1 and *msg (a new reference), 0 for none yet

@@ -1,19 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * session.c - sessions: URI to transport chain, continuous reading into
- * the match view and the transcript, sending, and the session accessors.
+ * session.c - sessions: continuous reading into the match view, telling
+ * the readers, sending, named reader state and the session accessors.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "expect-int.h"
 #include "loop.h"
-#include "proto.h"
 #include "redact.h"
 #include "session.h"
 #include "tether.h"
-#include "transcript.h"
+#include "text.h"
 
 #define SESSION_MATCH_MAX	(1024 * 1024)
 #define SESSION_MATCH_MIN	256
@@ -22,44 +19,147 @@
 #define SESSION_TAIL_MAX	4096		/* bytes in a failure tail */
 #define SESSION_TAIL_CONTEXT	8192		/* bytes read before a tail */
 
-/* What each URI scheme becomes. */
-struct scheme {
-	const char			*prefix;
-	const struct transport_ops	*top;	/* NULL: just the base */
-	const struct transport_ops	*base;
-	const char			*eol;
+struct session_reader {
+	session_reader_fn	 fn;
+	void			*arg;
+	int			 dead;		/* deleted while telling */
+	struct session_reader	*next;
 };
 
-static const struct scheme schemes[] = {
-	{ "spawn:", NULL, &transport_pty_ops, "\n" },
-	{ "unix:", NULL, &transport_unix_ops, "\r" },
-	{ "tcp:", NULL, &transport_tcp_ops, "\r" },
-	{ "telnet+unix:", &transport_telnet_ops, &transport_unix_ops, "\r" },
-	{ "telnet:", &transport_telnet_ops, &transport_tcp_ops, "\r" },
-	{ "ssh://", NULL, &transport_ssh_ops, "\n" },
+struct session_data {
+	char			*key;
+	void			*p;
+	void			(*free_fn)(void *);
+	struct session_data	*next;		/* older */
 };
 
-/* Closes the transcript, writing out what it holds back, redacted. */
+static void	session_ready(int, int, void *);
+static void	session_timer(void *);
+static int	session_prewait(void *);
+
+/* Frees the readers deleted while they were being told. */
 static void
-session_log_close(struct tether_session *s)
+session_reap_readers(struct tether_session *s)
 {
-	char *const	*sec;
-	size_t		 n;
+	struct session_reader	*r, **rp;
 
-	sec = loop_secrets(s->loop, &n);
-	transcript_close(s->tr, sec, n);
-	s->tr = NULL;
+	for (rp = &s->readers; (r = *rp) != NULL;) {
+		if (r->dead) {
+			*rp = r->next;
+			free(r);
+		} else
+			rp = &r->next;
+	}
+}
+
+/* Tells every reader of s about ev. */
+static void
+session_tell(struct tether_session *s, int ev, const char *p, size_t n)
+{
+	struct session_reader	*r;
+
+	s->telling++;
+	for (r = s->readers; r != NULL; r = r->next) {
+		if (!r->dead)
+			r->fn(s, ev, p, n, r->arg);
+	}
+	if (--s->telling == 0)
+		session_reap_readers(s);
+}
+
+struct session_reader *
+session_reader_add(struct tether_session *s, session_reader_fn fn, void *arg)
+{
+	struct session_reader	*r, **rp;
+
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		return NULL;
+	r->fn = fn;
+	r->arg = arg;
+	for (rp = &s->readers; *rp != NULL; rp = &(*rp)->next)
+		;
+	*rp = r;
+	return r;
+}
+
+void
+session_reader_del(struct tether_session *s, struct session_reader *r)
+{
+	if (r == NULL)
+		return;
+	r->dead = 1;
+	if (s->telling == 0)
+		session_reap_readers(s);
+}
+
+void *
+session_state_get(struct tether_session *s, const char *key)
+{
+	struct session_data	*d;
+
+	for (d = s->states; d != NULL; d = d->next) {
+		if (strcmp(d->key, key) == 0)
+			return d->p;
+	}
+	return NULL;
+}
+
+int
+session_state_set(struct tether_session *s, const char *key, void *p,
+    void (*free_fn)(void *))
+{
+	struct session_data	*d, **dp;
+
+	for (dp = &s->states; (d = *dp) != NULL; dp = &d->next) {
+		if (strcmp(d->key, key) == 0) {
+			*dp = d->next;
+			if (d->free_fn != NULL)
+				d->free_fn(d->p);
+			free(d->key);
+			free(d);
+			break;
+		}
+	}
+	if (p == NULL)
+		return 0;
+	if ((d = calloc(1, sizeof *d)) == NULL ||
+	    (d->key = strdup(key)) == NULL) {
+		free(d);
+		if (free_fn != NULL)
+			free_fn(p);
+		return TETHER_ENOMEM;
+	}
+	d->p = p;
+	d->free_fn = free_fn;
+	d->next = s->states;
+	s->states = d;
+	return 0;
 }
 
 static void
 session_free(struct tether_session *s)
 {
+	struct session_data	*d;
+
 	if (s == NULL)
 		return;
-	if (s->proto_free != NULL)
-		s->proto_free(s->proto_state);
+	loop_watch_del(s->watch);
+	loop_timer_del(s->timer);
+	loop_prewait_del(s->prewait);
+	loop_session_del(s->loop, s);
+	while ((d = s->states) != NULL) {
+		s->states = d->next;
+		if (d->free_fn != NULL)
+			d->free_fn(d->p);
+		free(d->key);
+		free(d);
+	}
 	transport_free(s->t);
-	session_log_close(s);
+	s->telling = 0;
+	while (s->readers != NULL) {
+		s->readers->dead = 1;
+		session_reap_readers(s);
+	}
 	buf_free(&s->view);
 	buf_free(&s->outq);
 	free(s->errmsg);
@@ -68,8 +168,33 @@ session_free(struct tether_session *s)
 	free(s);
 }
 
-/* Handles the options every session understands. */
-static int
+int
+session_new(struct tether_loop *loop, const char *name, const char *uri,
+    struct tether_session **sp)
+{
+	struct tether_session	*s;
+
+	*sp = NULL;
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return TETHER_ENOMEM;
+	s->loop = loop;
+	s->match_max = SESSION_MATCH_MAX;
+	buf_init(&s->view, 0);
+	buf_init(&s->outq, 0);
+	vtstrip_init(&s->strip);
+	s->opened_at = s->last_rx = tether_now_ms();
+	s->state = SESSION_CONNECTING;
+	strcpy(s->eol, "\n");
+	if ((s->name = strdup(name)) == NULL ||
+	    (s->uri = strdup(uri)) == NULL) {
+		session_free(s);
+		return TETHER_ENOMEM;
+	}
+	*sp = s;
+	return 0;
+}
+
+int
 session_options(struct tether_session *s, struct transport_args *a,
     int64_t *within, int64_t *grace)
 {
@@ -80,11 +205,11 @@ session_options(struct tether_session *s, struct transport_args *a,
 	*within = 0;
 	*grace = SESSION_OPEN_GRACE;
 	if ((v = transport_opt(a, "connect-within")) != NULL &&
-	    transport_duration(v, within) != 0)
+	    text_duration(v, within) != 0)
 		return tether_loop_seterr(s->loop, TETHER_EINVAL,
 		    "connect-within=%s: not a duration", v);
 	if ((v = transport_opt(a, "open-within")) != NULL &&
-	    transport_duration(v, grace) != 0)
+	    text_duration(v, grace) != 0)
 		return tether_loop_seterr(s->loop, TETHER_EINVAL,
 		    "open-within=%s: not a duration", v);
 	if ((v = transport_opt(a, "line-ending")) != NULL &&
@@ -110,161 +235,63 @@ session_options(struct tether_session *s, struct transport_args *a,
 		a->cols = atoi(v);
 	s->rows = a->rows;
 	s->cols = a->cols;
-	if ((v = transport_opt(a, "log")) != NULL &&
-	    tether_session_set_log(s, v, NULL) != 0)
-		return tether_loop_seterr(s->loop, TETHER_EIO,
-		    "log=%s: cannot open", v);
-	if ((v = transport_opt(a, "cast")) != NULL &&
-	    tether_session_set_log(s, transport_opt(a, "log"), v) != 0)
-		return tether_loop_seterr(s->loop, TETHER_EIO,
-		    "cast=%s: cannot open", v);
-	return 0;
-}
-
-/* Builds the transport chain for uri; returns the address part. */
-static int
-session_chain(struct tether_session *s, const char *uri, const char **addr)
-{
-	const struct scheme	*sc = NULL;
-	struct transport	*base, *top;
-	size_t			 i;
-
-	if (strncmp(uri, "hmp:", 4) == 0) {
-		s->proto = SESSION_PROTO_HMP;
-		uri += 4;
-	} else if (strncmp(uri, "qmp:", 4) == 0) {
-		s->proto = SESSION_PROTO_QMP;
-		uri += 4;
-	}
-	for (i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
-		if (strncmp(uri, schemes[i].prefix,
-		    strlen(schemes[i].prefix)) == 0) {
-			sc = &schemes[i];
-			break;
-		}
-	}
-	if (sc == NULL || (s->proto != SESSION_PROTO_NONE &&
-	    sc->base == &transport_pty_ops))
-		return tether_loop_seterr(s->loop, TETHER_EINVAL,
-		    "bad target \"%s\": want spawn:, unix:, tcp:, telnet:, "
-		    "telnet+unix:, hmp:, qmp: or ssh://", s->uri);
-	*addr = uri + strlen(sc->prefix);
-	if ((base = transport_new(sc->base, s->loop)) == NULL)
-		return TETHER_ENOMEM;
-	top = base;
-	if (sc->top != NULL) {
-		if ((top = transport_new(sc->top, s->loop)) == NULL) {
-			transport_free(base);
-			return TETHER_ENOMEM;
-		}
-		top->next = base;
-	}
-	s->t = top;
-	strcpy(s->eol, s->proto != SESSION_PROTO_NONE ? "\n" : sc->eol);
 	return 0;
 }
 
 int
-tether_session_open(struct tether_loop *loop, const char *name,
-    const char *uri, const struct tether_opt *opts, size_t nopts,
-    struct tether_session **out)
+session_start(struct tether_session *s, struct transport_args *a,
+    int64_t until)
 {
-	struct tether_session	*s = NULL;
-	struct transport_args	 a;
-	unsigned char		*used = NULL;
-	int64_t			 within, grace, until;
-	size_t			 i;
-	int			 r;
+	size_t	i;
+	int	r;
 
-	*out = NULL;
-	memset(&a, 0, sizeof a);
-	if (tether_loop_session(loop, name) != NULL)
-		return tether_loop_seterr(loop, TETHER_EINVAL,
-		    "session %s is already open", name);
-	if ((s = calloc(1, sizeof *s)) == NULL ||
-	    (used = calloc(nopts + 1, 1)) == NULL) {
-		r = TETHER_ENOMEM;
-		goto out;
-	}
-	s->loop = loop;
-	s->match_max = SESSION_MATCH_MAX;
-	buf_init(&s->view, 0);
-	buf_init(&s->outq, 0);
-	vtstrip_init(&s->strip);
-	s->opened_at = s->last_rx = tether_now_ms();
-	s->state = SESSION_CONNECTING;
-	if ((s->name = strdup(name)) == NULL ||
-	    (s->uri = strdup(uri)) == NULL) {
-		r = TETHER_ENOMEM;
-		goto out;
-	}
-	if ((r = session_chain(s, uri, &a.addr)) != 0)
-		goto out;
-	a.opts = opts;
-	a.nopts = nopts;
-	a.used = used;
-	a.rows = 24;
-	a.cols = 80;
-	if ((r = session_options(s, &a, &within, &grace)) != 0)
-		goto out;
-	a.deadline = tether_now_ms() + within;
-	until = a.deadline + grace;
-	loop_session_add(loop, s);
-	r = transport_open(s->t, &a);
-	for (i = 0; i < nopts && r >= 0; i++) {
-		if (!used[i])
-			r = tether_loop_seterr(loop, TETHER_EINVAL,
-			    "unknown option %s for %s session %s", opts[i].key,
-			    s->t->ops->name, name);
+	if ((r = loop_session_add(s->loop, s)) != 0)
+		return r;
+	if ((s->timer = loop_timer_add(s->loop, session_timer, s)) == NULL ||
+	    (s->prewait = loop_prewait_add(s->loop, session_prewait,
+	    s)) == NULL)
+		return TETHER_ENOMEM;
+	r = transport_open(s->t, a);
+	for (i = 0; i < a->nopts && r >= 0; i++) {
+		if (!a->used[i])
+			r = tether_loop_seterr(s->loop, TETHER_EINVAL,
+			    "unknown option %s for %s session %s",
+			    a->opts[i].key, s->t->ops->name, s->name);
 	}
 	if (r == 0)
 		s->state = SESSION_OPEN;
 	else if (r != TETHER_EAGAIN)
-		goto out;
+		return r;
 	while (s->state == SESSION_CONNECTING) {
-		r = tether_loop_once(loop, until);
+		r = tether_loop_once(s->loop, until);
 		if (r == TETHER_ETIMEDOUT)
-			r = tether_loop_seterr(loop, r, "opening %s (%s): no "
-			    "answer within %lld ms", name, uri,
+			r = tether_loop_seterr(s->loop, r, "opening %s (%s): "
+			    "no answer within %lld ms", s->name, s->uri,
 			    (long long)(until - s->opened_at));
 		if (r < 0)
-			goto out;
+			return r;
 	}
-	if (s->state == SESSION_ERROR) {
-		r = s->err;
-		goto out;
-	}
-	if (s->proto == SESSION_PROTO_HMP)
-		r = hmp_open(s, until);
-	else if (s->proto == SESSION_PROTO_QMP)
-		r = qmp_open(s, until);
-	if (r != 0)
-		goto out;
-	loop_opened(loop, s);
-	*out = s;
-	s = NULL;
-out:
-	if (s != NULL) {
-		loop_session_del(loop, s);
-		session_free(s);
-	}
-	free(used);
-	return r;
+	if (s->state == SESSION_ERROR)
+		return s->err;
+	return 0;
 }
 
 void
 tether_session_close(struct tether_session *s)
 {
-	if (s == NULL)
-		return;
-	loop_session_del(s->loop, s);
 	session_free(s);
+}
+
+int
+session_done(struct tether_session *s)
+{
+	return s->state == SESSION_EOF || s->state == SESSION_ERROR;
 }
 
 void
 session_fail(struct tether_session *s, int r)
 {
-	if (s->state == SESSION_EOF || s->state == SESSION_ERROR)
+	if (session_done(s))
 		return;
 	if (r == TETHER_EOF) {
 		s->state = SESSION_EOF;
@@ -277,11 +304,13 @@ session_fail(struct tether_session *s, int r)
 		    strdup(tether_loop_errmsg(s->loop)) : NULL;
 	}
 	s->more = 0;
-	transcript_flush(s->tr);
-	expect_feed(loop_active(s->loop), s);
+	session_tell(s, SESSION_END, NULL, 0);
 }
 
-/* Adds received bytes to the view, a half-window at a time. */
+/*
+ * Adds received bytes to the view, a half-window at a time: the readers
+ * see each piece before the next one can push the front out.
+ */
 static void
 session_view_add(struct tether_session *s, const char *p, size_t n)
 {
@@ -300,7 +329,7 @@ session_view_add(struct tether_session *s, const char *p, size_t n)
 			session_fail(s, TETHER_ENOMEM);
 			return;
 		}
-		expect_feed(loop_active(s->loop), s);
+		session_tell(s, SESSION_VIEW, NULL, 0);
 		p += piece;
 		n -= piece;
 	}
@@ -309,13 +338,9 @@ session_view_add(struct tether_session *s, const char *p, size_t n)
 static void
 session_input(struct tether_session *s, char *p, size_t n)
 {
-	char *const	*sec;
-	size_t		 nsec;
-
 	s->rx_bytes += n;
 	s->last_rx = tether_now_ms();
-	sec = loop_secrets(s->loop, &nsec);
-	transcript_write(s->tr, p, n, sec, nsec);
+	session_tell(s, SESSION_INPUT, p, n);
 	if (s->output != NULL)
 		s->output(s->output_arg, p, n);
 	if (!s->raw_match)
@@ -323,6 +348,13 @@ session_input(struct tether_session *s, char *p, size_t n)
 	session_view_add(s, p, n);
 }
 
+/*
+ * Reads what the transport has.  A read that returns less than asked
+ * from a transport with nothing below it emptied the kernel's buffer:
+ * the fd is watched level-triggered, so no read that would only say
+ * EAGAIN follows.  A layered transport may hold decoded bytes, and is
+ * read until it says EAGAIN.
+ */
 static void
 session_read(struct tether_session *s)
 {
@@ -345,6 +377,9 @@ session_read(struct tether_session *s)
 			s->more = 1;	/* be fair to the other sessions */
 			break;
 		}
+		if (n < rbsize && s->t != NULL && s->t->next == NULL &&
+		    s->t->fd != -1)
+			break;
 	}
 }
 
@@ -368,7 +403,8 @@ session_write_out(struct tether_session *s)
 	return transport_flush(s->t);
 }
 
-void
+/* Handles readiness of the session's fd. */
+static void
 session_handle(struct tether_session *s, int revents)
 {
 	int	r;
@@ -391,10 +427,18 @@ session_handle(struct tether_session *s, int revents)
 		session_read(s);
 }
 
-void
-session_wake(struct tether_session *s, int64_t now)
+static void
+session_ready(int fd, int revents, void *arg)
 {
-	int	r;
+	session_handle(arg, revents);
+}
+
+/* Calls connect when the chain's wake_at passed. */
+static void
+session_timer(void *arg)
+{
+	struct tether_session	*s = arg;
+	int			 r;
 
 	r = transport_connect(s->t);
 	if (s->state != SESSION_CONNECTING) {
@@ -412,7 +456,8 @@ session_wake(struct tether_session *s, int64_t now)
 	}
 }
 
-int
+/* Returns the poll events the session wants now. */
+static int
 session_events(struct tether_session *s)
 {
 	int	ev;
@@ -421,6 +466,45 @@ session_events(struct tether_session *s)
 	if (s->outq.len > 0 && !s->t->own_events)
 		ev |= POLLOUT;
 	return ev;
+}
+
+/*
+ * Before the loop waits: brings the session's watch in line with its fd
+ * and the events it wants now, its timer with the chain's wake_at, and
+ * goes on reading what it left for fairness.  Returns nonzero when it
+ * read.
+ */
+static int
+session_prewait(void *arg)
+{
+	struct tether_session	*s = arg;
+	int			 fd, ev;
+
+	if (s->t == NULL || session_done(s)) {
+		loop_watch_del(s->watch);
+		s->watch = NULL;
+		loop_timer_set(s->timer, -1);
+		return 0;
+	}
+	fd = transport_fd(s->t);
+	ev = session_events(s);
+	if (s->watch != NULL && loop_watch_fd(s->watch) != fd) {
+		loop_watch_del(s->watch);
+		s->watch = NULL;
+	}
+	if (fd != -1) {
+		if (s->watch == NULL)
+			s->watch = loop_watch_add(s->loop, fd, ev,
+			    session_ready, s);
+		else
+			loop_watch_mod(s->watch, ev);
+	}
+	loop_timer_set(s->timer, transport_wake_at(s->t));
+	if (s->more) {
+		session_read(s);
+		return 1;
+	}
+	return 0;
 }
 
 const char *
@@ -449,10 +533,11 @@ session_consume(struct tether_session *s, uint64_t off)
 		s->consumed = session_view_end(s);
 }
 
-int
-tether_session_send(struct tether_session *s, const void *p, size_t len,
-    int flags, int64_t deadline)
+static int
+session_send(struct tether_session *s, const void *p, size_t len,
+    int64_t deadline)
 {
+	size_t	nw;
 	int	r;
 
 	if (s->state == SESSION_EOF)
@@ -462,7 +547,18 @@ tether_session_send(struct tether_session *s, const void *p, size_t len,
 		return tether_loop_seterr(s->loop, s->err,
 		    "cannot send to %s: %s", s->name,
 		    tether_strerror(s->err));
-	if (buf_append(&s->outq, p, len) != 0)
+	/* Nothing queued: straight to the transport, queue what is left. */
+	while (s->outq.len == 0 && len > 0) {
+		r = transport_write(s->t, p, len, &nw);
+		if (r == TETHER_EAGAIN)
+			break;
+		if (r != 0)
+			return tether_loop_seterr(s->loop, r,
+			    "sending to %s: %s", s->name, tether_strerror(r));
+		p = (const char *)p + nw;
+		len -= nw;
+	}
+	if (len > 0 && buf_append(&s->outq, p, len) != 0)
 		return TETHER_ENOMEM;
 	for (;;) {
 		r = session_write_out(s);
@@ -485,6 +581,14 @@ tether_session_send(struct tether_session *s, const void *p, size_t len,
 }
 
 int
+tether_session_send(struct tether_session *s, const void *p, size_t len,
+    int flags, int64_t deadline)
+{
+	loop_enter(s->loop);
+	return loop_leave(s->loop, session_send(s, p, len, deadline));
+}
+
+int
 tether_session_sendline(struct tether_session *s, const char *str, int flags,
     int64_t deadline)
 {
@@ -496,25 +600,24 @@ tether_session_sendline(struct tether_session *s, const char *str, int flags,
 		buf_free(&b);
 		return TETHER_ENOMEM;
 	}
-	r = tether_session_send(s, b.data, b.len, flags, deadline);
+	loop_enter(s->loop);
+	r = loop_leave(s->loop, session_send(s, b.data, b.len, deadline));
 	if (flags & TETHER_SEND_SECRET)
 		explicit_bzero(b.data, b.len);
 	buf_free(&b);
 	return r;
 }
 
-int
-tether_session_send_paced(struct tether_session *s, const void *p,
-    size_t len, int64_t pace, int flags, int64_t deadline)
+static int
+session_send_paced(struct tether_session *s, const char *c, size_t len,
+    int64_t pace, int64_t deadline)
 {
-	const char	*c = p;
-	int64_t		 next;
-	size_t		 i;
-	int		 r;
+	int64_t	next;
+	size_t	i;
+	int	r;
 
 	for (i = 0; i < len; i++) {
-		if ((r = tether_session_send(s, c + i, 1, flags,
-		    deadline)) != 0)
+		if ((r = session_send(s, c + i, 1, deadline)) != 0)
 			return r;
 		next = tether_now_ms() + pace;
 		if (deadline != -1 && next > deadline)
@@ -527,6 +630,15 @@ tether_session_send_paced(struct tether_session *s, const void *p,
 		}
 	}
 	return 0;
+}
+
+int
+tether_session_send_paced(struct tether_session *s, const void *p,
+    size_t len, int64_t pace, int flags, int64_t deadline)
+{
+	loop_enter(s->loop);
+	return loop_leave(s->loop, session_send_paced(s, p, len, pace,
+	    deadline));
 }
 
 const char *
@@ -560,13 +672,14 @@ tether_session_set_winsize(struct tether_session *s, int rows, int cols)
 {
 	int	r;
 
+	loop_enter(s->loop);
 	if ((r = transport_winsize(s->t, rows, cols)) == 0 &&
 	    (rows != s->rows || cols != s->cols)) {
 		s->rows = rows;
 		s->cols = cols;
-		transcript_resize(s->tr, cols, rows);
+		session_tell(s, SESSION_RESIZE, NULL, 0);
 	}
-	return r;
+	return loop_leave(s->loop, r);
 }
 
 const char *
@@ -580,7 +693,7 @@ tether_session_error(struct tether_session *s)
 int
 tether_session_eof(struct tether_session *s)
 {
-	return s->state == SESSION_EOF || s->state == SESSION_ERROR;
+	return session_done(s);
 }
 
 pid_t
@@ -598,7 +711,8 @@ tether_session_pid(struct tether_session *s)
 int
 tether_session_wait(struct tether_session *s, int64_t deadline, int *status)
 {
-	return transport_wait(s->t, deadline, status);
+	loop_enter(s->loop);
+	return loop_leave(s->loop, transport_wait(s->t, deadline, status));
 }
 
 void
@@ -621,19 +735,6 @@ void
 tether_session_set_raw_match(struct tether_session *s, int raw)
 {
 	s->raw_match = raw;
-}
-
-int
-tether_session_set_log(struct tether_session *s, const char *log_path,
-    const char *cast_path)
-{
-	session_log_close(s);
-	if (log_path == NULL && cast_path == NULL)
-		return 0;
-	if ((s->tr = transcript_open(s->loop, log_path, cast_path, s->cols,
-	    s->rows)) == NULL)
-		return TETHER_EIO;
-	return 0;
 }
 
 /* Appends one tail byte, control characters made visible. */

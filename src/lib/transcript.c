@@ -6,7 +6,8 @@
  * (redact.c), then to the raw log at once and to the asciicast, where
  * output that arrives within TRANSCRIPT_CAST_MERGE ms of an event's start
  * joins that event.  The first write error is kept and reported to the
- * loop (tether_loop_lost); nothing more is written to that file.
+ * loop (tether_loop_lost); nothing more is written to that file.  A
+ * session's transcript is one of its readers (tether_session_set_log).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,11 +18,13 @@
 #include "buf.h"
 #include "loop.h"
 #include "redact.h"
+#include "session.h"
 #include "transcript.h"
 #include "utf8.h"
 
 #define TRANSCRIPT_CAST_MERGE	5	/* ms: one asciicast event */
 #define TRANSCRIPT_CAST_MAX	(64 * 1024)	/* bytes in one event */
+#define TRANSCRIPT_STATE	"transcript"	/* its session_state_get key */
 
 struct transcript_file {
 	FILE		*f;
@@ -288,4 +291,84 @@ transcript_close(struct transcript *tr, char *const *secrets,
 	redact_free(&tr->rd);
 	buf_free(&tr->ev);
 	free(tr);
+}
+
+/* A session's transcript, kept as its named state. */
+struct transcript_link {
+	struct tether_session	*s;
+	struct session_reader	*reader;
+	struct transcript	*tr;
+};
+
+/* Closes a session's transcript, writing out what it holds, redacted. */
+static void
+transcript_unlink(void *p)
+{
+	struct transcript_link	*l = p;
+	char *const		*sec;
+	size_t			 n;
+
+	sec = loop_secrets(l->s->loop, &n);
+	transcript_close(l->tr, sec, n);
+	session_reader_del(l->s, l->reader);
+	free(l);
+}
+
+/* The session reader: raw bytes, redacted with the loop's secrets. */
+static void
+transcript_read(struct tether_session *s, int ev, const char *p, size_t n,
+    void *arg)
+{
+	struct transcript_link	*l = arg;
+	char *const		*sec;
+	size_t			 nsec;
+
+	switch (ev) {
+	case SESSION_INPUT:
+		sec = loop_secrets(s->loop, &nsec);
+		transcript_write(l->tr, p, n, sec, nsec);
+		break;
+	case SESSION_END:
+		transcript_flush(l->tr);
+		break;
+	case SESSION_RESIZE:
+		transcript_resize(l->tr, s->cols, s->rows);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Replaces the transcript of s.  Returns 0, TETHER_EIO or ENOMEM. */
+static int
+transcript_set(struct tether_session *s, const char *log_path,
+    const char *cast_path)
+{
+	struct transcript_link	*l;
+	struct transcript	*tr;
+
+	if (session_state_set(s, TRANSCRIPT_STATE, NULL, NULL) != 0)
+		return TETHER_ENOMEM;
+	if (log_path == NULL && cast_path == NULL)
+		return 0;
+	if ((tr = transcript_open(s->loop, log_path, cast_path, s->cols,
+	    s->rows)) == NULL)
+		return TETHER_EIO;
+	if ((l = calloc(1, sizeof *l)) == NULL ||
+	    (l->reader = session_reader_add(s, transcript_read, l)) == NULL) {
+		free(l);
+		transcript_close(tr, NULL, 0);
+		return TETHER_ENOMEM;
+	}
+	l->s = s;
+	l->tr = tr;
+	return session_state_set(s, TRANSCRIPT_STATE, l, transcript_unlink);
+}
+
+int
+tether_session_set_log(struct tether_session *s, const char *log_path,
+    const char *cast_path)
+{
+	loop_enter(s->loop);
+	return loop_leave(s->loop, transcript_set(s, log_path, cast_path));
 }

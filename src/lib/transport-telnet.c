@@ -15,6 +15,12 @@
  * it, up to IAC SE, is dropped here and never passed up as data.  A
  * server that turns on COMPRESS2, which we refuse, and libtelnet's fatal
  * errors fail the session with TETHER_EPROTO.
+ *
+ * rfc2217: is the same with COM-PORT-OPTION (rfc2217.c): offered at
+ * once, the line settings requested when the server agrees; the open
+ * ends once it has answered them all, and fails with TETHER_EPROTO when
+ * it refuses.  BREAK is IAC BRK on plain telnet and the RFC 2217
+ * SET-CONTROL break on and off with it.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +29,8 @@
 #include <libtelnet.h>
 
 #include "buf.h"
+#include "line.h"
+#include "rfc2217.h"
 #include "tether.h"
 #include "transport.h"
 
@@ -43,6 +51,16 @@ static const telnet_telopt_t telnet_opts[] = {
 	{ TELNET_TELOPT_TTYPE,	TELNET_WILL, TELNET_DONT },
 	{ -1, 0, 0 }
 };
+/* The same for rfc2217:, and COM-PORT-OPTION. */
+static const telnet_telopt_t telnet_opts_cpo[] = {
+	{ TELNET_TELOPT_BINARY,	TELNET_WILL, TELNET_DO },
+	{ TELNET_TELOPT_ECHO,	TELNET_WONT, TELNET_DO },
+	{ TELNET_TELOPT_SGA,	TELNET_WILL, TELNET_DO },
+	{ TELNET_TELOPT_NAWS,	TELNET_WILL, TELNET_DONT },
+	{ TELNET_TELOPT_TTYPE,	TELNET_WILL, TELNET_DONT },
+	{ RFC2217_OPTION,	TELNET_WILL, TELNET_DONT },
+	{ -1, 0, 0 }
+};
 
 struct tn {
 	telnet_t	*telnet;
@@ -59,6 +77,13 @@ struct tn {
 	int		 sb_skip;	/* dropping an overlong SB's tail */
 	int		 tx_dead;	/* server stopped reading: drop tx */
 	int		 err;		/* fatal error, or 0 */
+	int		 cpo;		/* rfc2217: COM-PORT-OPTION wanted */
+	int		 cpo_on;	/* the server agreed to it */
+	struct line	 cpo_want;	/* the line asked for */
+	struct rfc2217	 cpo_srv;	/* what the server told */
+	int		 cpo_done;	/* open: every request answered */
+	struct rfc2217_scan cpo_scan;	/* for a refusal, until agreed */
+	char		 cpo_text[160];	/* cpo_srv described */
 };
 
 static void
@@ -80,6 +105,29 @@ tn_naws(struct tn *tn)
 	telnet_begin_sb(tn->telnet, TELNET_TELOPT_NAWS);
 	telnet_send(tn->telnet, (const char *)sz, sizeof sz);
 	telnet_finish_sb(tn->telnet);
+}
+
+/* COM-PORT-OPTION agreed (the line requested) or refused (failed). */
+static void
+tn_cpo(struct tn *tn, int agreed)
+{
+	unsigned char	sb[RFC2217_SB_MAX];
+	size_t		len;
+	int		n;
+
+	if (!agreed) {
+		tn->cpo_on = 0;
+		tn->err = tether_loop_seterr(tn->t->loop, TETHER_EPROTO,
+		    "rfc2217: the server refused COM-PORT-OPTION (RFC 2217 "
+		    "is not enabled on that port?)");
+		return;
+	}
+	if (tn->cpo_on)
+		return;
+	tn->cpo_on = 1;
+	for (n = 0; (len = rfc2217_request(&tn->cpo_want, n, sb)) > 0; n++)
+		telnet_subnegotiation(tn->telnet, RFC2217_OPTION,
+		    (const char *)sb, len);
 }
 
 /* Data from the server: in NVT (not binary) mode CR NUL means CR. */
@@ -136,6 +184,10 @@ tn_event(telnet_t *telnet, telnet_event_t *ev, void *arg)
 		break;
 	case TELNET_EV_SUBNEGOTIATION:
 		tn->sb_skip = 0;	/* framed again */
+		if (tn->cpo && ev->sub.telopt == RFC2217_OPTION)
+			rfc2217_answer(&tn->cpo_srv,
+			    (const unsigned char *)ev->sub.buffer,
+			    ev->sub.size);
 		break;
 	case TELNET_EV_SEND:
 		if (!tn->tx_dead &&
@@ -163,7 +215,8 @@ tn_event(telnet_t *telnet, telnet_event_t *ev, void *arg)
 		else if (ev->neg.telopt == TELNET_TELOPT_NAWS) {
 			tn->naws = ev->type == TELNET_EV_DO;
 			tn_naws(tn);
-		}
+		} else if (ev->neg.telopt == RFC2217_OPTION && tn->cpo)
+			tn_cpo(tn, ev->type == TELNET_EV_DO);
 		break;
 	case TELNET_EV_TTYPE:
 		if (ev->ttype.cmd == TELNET_TTYPE_SEND)
@@ -199,10 +252,11 @@ tn_push(struct transport *t)
 }
 
 static int
-telnet_open(struct transport *t, struct transport_args *a)
+tn_open(struct transport *t, struct transport_args *a, int cpo)
 {
 	struct tn	*tn;
 	const char	*term;
+	int		 r;
 
 	if (t->next == NULL)
 		return tether_loop_seterr(t->loop, TETHER_EINVAL,
@@ -220,15 +274,81 @@ telnet_open(struct transport *t, struct transport_args *a)
 		term = TELNET_TERM;
 	if ((tn->term = strdup(term)) == NULL)
 		return TETHER_ENOMEM;
-	if ((tn->telnet = telnet_init(telnet_opts, tn_event, 0, tn)) == NULL)
+	tn->cpo = cpo;
+	rfc2217_init(&tn->cpo_srv);
+	if (cpo && (r = line_parse(a, t->loop, &tn->cpo_want)) != 0)
+		return r;
+	if ((tn->telnet = telnet_init(cpo ? telnet_opts_cpo : telnet_opts,
+	    tn_event, 0, tn)) == NULL)
 		return TETHER_ENOMEM;
+	if (cpo)
+		telnet_negotiate(tn->telnet, TELNET_WILL, RFC2217_OPTION);
 	return transport_open(t->next, a);
+}
+
+static int
+telnet_open(struct transport *t, struct transport_args *a)
+{
+	return tn_open(t, a, 0);
+}
+
+/* rfc2217:HOST:PORT: telnet with COM-PORT-OPTION and the line options. */
+static int
+rfc2217_open(struct transport *t, struct transport_args *a)
+{
+	return tn_open(t, a, 1);
+}
+
+static int	tn_drain(struct transport *);
+
+/*
+ * rfc2217: reads what the server says until it has answered every line
+ * request.  Returns 0 then, TETHER_EAGAIN before, or an error.  Data
+ * read meanwhile waits in rx; a wake-up (wake_at) has it read at once.
+ */
+static int
+tn_cpo_wait(struct transport *t)
+{
+	struct tn	*tn = t->priv;
+	char		 b[4096];
+	size_t		 got, budget = 0;
+	int		 r;
+
+	while (!rfc2217_answered(&tn->cpo_srv) && tn->err == 0 &&
+	    budget < TELNET_RXBUDGET) {
+		if ((r = tn_drain(t)) != 0)
+			return r;
+		if ((r = transport_read(t->next, b, sizeof b, &got)) != 0)
+			return r == TETHER_EOF ? tether_loop_seterr(t->loop, r,
+			    "rfc2217: the server closed the connection while "
+			    "the line was being set") : r;
+		budget += got;
+		if (!tn->cpo_on && rfc2217_refused(&tn->cpo_scan,
+		    (const unsigned char *)b, got)) {
+			tn_cpo(tn, 0);
+			break;
+		}
+		telnet_recv(tn->telnet, b, got);
+	}
+	if (tn->err != 0)
+		return tn->err;
+	if (!rfc2217_answered(&tn->cpo_srv))
+		return TETHER_EAGAIN;
+	tn->cpo_done = 1;
+	if (tn->rx.len > 0)
+		t->wake_at = tether_now_ms();
+	return tn_drain(t);
 }
 
 static int
 telnet_connect(struct transport *t)
 {
-	return transport_connect(t->next);
+	struct tn	*tn = t->priv;
+	int		 r;
+
+	if ((r = transport_connect(t->next)) != 0 || !tn->cpo || tn->cpo_done)
+		return r;
+	return tn_cpo_wait(t);
 }
 
 /*
@@ -286,6 +406,8 @@ telnet_read(struct transport *t, void *p, size_t n, size_t *nread)
 	got = tn->rx.len < n ? tn->rx.len : n;
 	memcpy(p, tn->rx.data, got);
 	buf_consume(&tn->rx, got);
+	if (tn->rx.len == 0)
+		t->wake_at = -1;	/* what tn_cpo_wait kept is read */
 	*nread = got;
 	return 0;
 }
@@ -374,6 +496,48 @@ telnet_winsize(struct transport *t, int rows, int cols)
 	return r == TETHER_EAGAIN ? 0 : r;
 }
 
+/*
+ * BREAK: IAC BRK (on only), or the RFC 2217 break on or off once the
+ * server agreed to the option.
+ */
+static int
+telnet_brk(struct transport *t, int on)
+{
+	struct tn	*tn = t->priv;
+	unsigned char	 sb[RFC2217_SB_MAX];
+	size_t		 len;
+	int		 r;
+
+	if (tn->err != 0)
+		return tn->err;
+	if (!tn->cpo) {
+		if (on)
+			telnet_iac(tn->telnet, TELNET_BREAK);
+	} else {
+		if (!tn->cpo_on)
+			return TETHER_EAGAIN;	/* not negotiated yet */
+		len = rfc2217_break(on, sb);
+		telnet_subnegotiation(tn->telnet, RFC2217_OPTION,
+		    (const char *)sb, len);
+	}
+	if (tn->err != 0)
+		return tn->err;
+	r = tn_push(t);
+	return r == TETHER_EAGAIN ? 0 : r;
+}
+
+/* rfc2217: what the server said of its line. */
+static const char *
+telnet_line(struct transport *t)
+{
+	struct tn	*tn = t->priv;
+
+	if (tn == NULL || !tn->cpo)
+		return NULL;
+	return rfc2217_describe(&tn->cpo_srv, tn->cpo_text,
+	    sizeof tn->cpo_text);
+}
+
 static void
 telnet_close(struct transport *t)
 {
@@ -400,4 +564,19 @@ const struct transport_ops transport_telnet_ops = {
 	.events = telnet_events,
 	.winsize = telnet_winsize,
 	.close = telnet_close,
+	.brk = telnet_brk,
+};
+
+const struct transport_ops transport_rfc2217_ops = {
+	.name = "rfc2217",
+	.open = rfc2217_open,
+	.connect = telnet_connect,
+	.read = telnet_read,
+	.write = telnet_write,
+	.flush = telnet_flush,
+	.events = telnet_events,
+	.winsize = telnet_winsize,
+	.close = telnet_close,
+	.brk = telnet_brk,
+	.line = telnet_line,
 };

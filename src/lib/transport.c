@@ -2,7 +2,6 @@
 /*
  * transport.c - calls through the transport table, chains, option helpers.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +37,18 @@ transport_free(struct transport *t)
 	}
 }
 
+/*
+ * Moves t down the chain to the first transport that has member op: a
+ * layer without it forwards the call to the one below.
+ */
+#define TRANSPORT_DOWN(t, op)						\
+	while ((t)->ops->op == NULL && (t)->next != NULL)		\
+		(t) = (t)->next
+
 int
 transport_open(struct transport *t, struct transport_args *a)
 {
+	TRANSPORT_DOWN(t, open);
 	if (t->ops->open == NULL)
 		return TETHER_ENOTSUP;
 	return t->ops->open(t, a);
@@ -49,6 +57,7 @@ transport_open(struct transport *t, struct transport_args *a)
 int
 transport_connect(struct transport *t)
 {
+	TRANSPORT_DOWN(t, connect);
 	if (t->ops->connect == NULL)
 		return 0;
 	return t->ops->connect(t);
@@ -58,6 +67,7 @@ int
 transport_read(struct transport *t, void *p, size_t n, size_t *nread)
 {
 	*nread = 0;
+	TRANSPORT_DOWN(t, read);
 	if (t->ops->read == NULL)
 		return TETHER_ENOTSUP;
 	return t->ops->read(t, p, n, nread);
@@ -68,6 +78,7 @@ transport_write(struct transport *t, const void *p, size_t n,
     size_t *nwritten)
 {
 	*nwritten = 0;
+	TRANSPORT_DOWN(t, write);
 	if (t->ops->write == NULL)
 		return TETHER_ENOTSUP;
 	return t->ops->write(t, p, n, nwritten);
@@ -76,6 +87,7 @@ transport_write(struct transport *t, const void *p, size_t n,
 int
 transport_flush(struct transport *t)
 {
+	TRANSPORT_DOWN(t, flush);
 	if (t->ops->flush == NULL)
 		return 0;
 	return t->ops->flush(t);
@@ -84,6 +96,7 @@ transport_flush(struct transport *t)
 int
 transport_events(struct transport *t)
 {
+	TRANSPORT_DOWN(t, events);
 	if (t->ops->events == NULL)
 		return POLLIN;
 	return t->ops->events(t);
@@ -92,6 +105,7 @@ transport_events(struct transport *t)
 int
 transport_winsize(struct transport *t, int rows, int cols)
 {
+	TRANSPORT_DOWN(t, winsize);
 	if (t->ops->winsize == NULL)
 		return TETHER_ENOTSUP;
 	return t->ops->winsize(t, rows, cols);
@@ -100,9 +114,39 @@ transport_winsize(struct transport *t, int rows, int cols)
 int
 transport_wait(struct transport *t, int64_t deadline, int *status)
 {
+	TRANSPORT_DOWN(t, wait);
 	if (t->ops->wait == NULL)
 		return TETHER_ENOTSUP;
 	return t->ops->wait(t, deadline, status);
+}
+
+int
+transport_redial(struct transport *t)
+{
+	TRANSPORT_DOWN(t, redial);
+	if (t->ops->redial == NULL)
+		return TETHER_ENOTSUP;
+	return t->ops->redial(t);
+}
+
+int
+transport_brk(struct transport *t, int on)
+{
+	for (; t != NULL; t = t->next) {
+		if (t->ops->brk != NULL)
+			return t->ops->brk(t, on);
+	}
+	return TETHER_ENOTSUP;
+}
+
+const char *
+transport_line(struct transport *t)
+{
+	for (; t != NULL; t = t->next) {
+		if (t->ops->line != NULL)
+			return t->ops->line(t);
+	}
+	return NULL;
 }
 
 int
@@ -171,42 +215,5 @@ transport_hostport(const char *s, char **host, int *port)
 	if ((*host = strndup(h, hlen)) == NULL)
 		return TETHER_ENOMEM;
 	*port = (int)p;
-	return 0;
-}
-
-int
-transport_duration(const char *s, int64_t *ms)
-{
-	char		*ep;
-	long long	 v;
-	double		 d;
-
-	if (s == NULL || !isdigit((unsigned char)*s))
-		return TETHER_EINVAL;
-	errno = 0;
-	v = strtoll(s, &ep, 10);
-	if (errno != 0)
-		return TETHER_EINVAL;
-	if (*ep == '.') {
-		d = strtod(s, &ep);
-		v = 0;
-		if (strcmp(ep, "s") == 0 || *ep == '\0')
-			*ms = (int64_t)(d * 1000);
-		else if (strcmp(ep, "m") == 0)
-			*ms = (int64_t)(d * 60000);
-		else
-			return TETHER_EINVAL;
-		return 0;
-	}
-	if (strcmp(ep, "ms") == 0)
-		*ms = v;
-	else if (*ep == '\0' || strcmp(ep, "s") == 0)
-		*ms = v * 1000;
-	else if (strcmp(ep, "m") == 0)
-		*ms = v * 60000;
-	else if (strcmp(ep, "h") == 0)
-		*ms = v * 3600000;
-	else
-		return TETHER_EINVAL;
 	return 0;
 }

@@ -3,10 +3,10 @@
  * transport.h - the transport interface: one byte stream under a session.
  *
  * Each transport file exports one const struct transport_ops filled by
- * field name; NULL members are "not supported".  A layered transport
- * (telnet) owns the one below it in t->next and calls it only through
- * the transport_*() wrappers here.  Only transport.c calls through the
- * table.
+ * field name; a NULL member is forwarded to the transport below, and is
+ * "not supported" at the bottom.  A layered transport (telnet, ssh) owns
+ * the one below it in t->next and calls it only through the transport_*()
+ * wrappers here.  Only transport.c calls through the table.
  */
 #ifndef TRANSPORT_H
 #define TRANSPORT_H
@@ -55,6 +55,20 @@ struct transport_ops {
 	int	(*wait)(struct transport *, int64_t deadline, int *status);
 	/* Closes and frees the private state (not t itself, not t->next). */
 	void	(*close)(struct transport *);
+	/*
+	 * Drops the connection and connects again to the same address under
+	 * the same connect-within deadline, after a backoff: TETHER_EAGAIN
+	 * (connect goes on), or an error once the deadline has passed.
+	 */
+	int	(*redial)(struct transport *);
+	/*
+	 * Sets (on 1) or clears (on 0) the break condition on the line; a
+	 * break that is one event (telnet IAC BRK) is sent on 1.  Returns
+	 * 0, TETHER_EAGAIN (not yet: again after a loop turn), or an error.
+	 */
+	int	(*brk)(struct transport *, int on);
+	/* Returns the serial line's settings and state as text, or NULL. */
+	const char *(*line)(struct transport *);
 };
 
 struct transport {
@@ -74,13 +88,19 @@ extern const struct transport_ops transport_unix_ops;
 extern const struct transport_ops transport_tcp_ops;
 extern const struct transport_ops transport_telnet_ops;
 extern const struct transport_ops transport_ssh_ops;
+extern const struct transport_ops transport_serial_ops;
+extern const struct transport_ops transport_rfc2217_ops;
 
 /* Returns a new transport using ops, or NULL when out of memory. */
 struct transport *transport_new(const struct transport_ops *,
 	    struct tether_loop *);
 /* Closes t and everything below it, then frees them. */
 void	 transport_free(struct transport *);
-/* Wrappers: return TETHER_ENOTSUP when the member is NULL. */
+/*
+ * Wrappers: a NULL member goes to the transport below; at the bottom
+ * open, read, write, winsize, wait and redial return TETHER_ENOTSUP,
+ * connect and flush 0, events POLLIN.
+ */
 int	 transport_open(struct transport *, struct transport_args *);
 int	 transport_connect(struct transport *);
 int	 transport_read(struct transport *, void *, size_t, size_t *);
@@ -89,6 +109,11 @@ int	 transport_flush(struct transport *);
 int	 transport_events(struct transport *);
 int	 transport_winsize(struct transport *, int, int);
 int	 transport_wait(struct transport *, int64_t, int *);
+int	 transport_redial(struct transport *);
+/* Break on/off: forwarded down the chain; TETHER_ENOTSUP when none has it. */
+int	 transport_brk(struct transport *, int on);
+/* The first line() text down the chain, or NULL when none has one. */
+const char *transport_line(struct transport *);
 /* Returns the fd to poll: t's own, else the first one below. */
 int	 transport_fd(struct transport *);
 /* Returns the earliest wake_at in the chain, or -1. */
@@ -101,20 +126,5 @@ int64_t	 transport_wake_at(struct transport *);
 const char *transport_opt(struct transport_args *, const char *key);
 /* Parses "HOST:PORT" ("[v6]:port" too) into a new host string and port. */
 int	 transport_hostport(const char *, char **host, int *port);
-/* Parses a duration ("250ms", "30s", "2m", "1h", bare = seconds) to ms. */
-int	 transport_duration(const char *, int64_t *ms);
-
-/*
- * Adds the entries of known_hosts text (len bytes) to a libssh2 list
- * (transport-ssh.c).  Returns nonzero when key64, a base64 host key, is
- * marked @revoked there.
- */
-struct _LIBSSH2_KNOWNHOSTS;
-int	 ssh_kh_parse(struct _LIBSSH2_KNOWNHOSTS *, const char *text,
-	    size_t len, const char *key64);
-
-/* Non-blocking socket helpers for unix/tcp (transport-sock.c). */
-int	 sock_read(struct transport *, void *, size_t, size_t *);
-int	 sock_write(struct transport *, const void *, size_t, size_t *);
 
 #endif /* TRANSPORT_H */

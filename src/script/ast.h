@@ -131,6 +131,9 @@ enum ast_stmt_kind {
 	STMT_SLEEP,		/* sleep e1 */
 	STMT_DEF,		/* def (hoisted; nothing to run) */
 	STMT_BUILTIN,		/* bi words...; name: -> VAR */
+	STMT_WHILE,		/* while e1 body */
+	STMT_BREAK,		/* break (in a for or while) */
+	STMT_CONTINUE,		/* continue (in a for or while) */
 };
 
 #define SEND_LINE	0x1	/* sendline */

@@ -22,7 +22,7 @@ int	builtin_run(struct builtin_call *);
 static int
 shell_fail(struct builtin_call *c, int r, struct tether_session *s)
 {
-	const char	*detail = tether_loop_errmsg(c->ip->loop);
+	const char	*detail = tether_loop_errmsg(interp_loop(c->ip));
 	const char	*verb = c->st->bi->name, *name = tether_session_name(s);
 	size_t		 n = strlen(verb), nn = strlen(name);
 
@@ -69,7 +69,7 @@ builtin_login(struct builtin_call *c)
 	if (o.password != NULL)
 		builtin_secret(c, s, o.password);
 	/* No stale message from an earlier failure. */
-	tether_loop_seterr(c->ip->loop, 0, "%s", "");
+	tether_loop_seterr(interp_loop(c->ip), 0, "%s", "");
 	r = tether_login(s, &o, builtin_deadline(c, ms));
 	if (r != 0)
 		return shell_fail(c, r, s);
@@ -90,7 +90,7 @@ builtin_run(struct builtin_call *c)
 		return -1;
 	if (builtin_finish(c) != 0)
 		return -1;
-	tether_loop_seterr(c->ip->loop, 0, "%s", "");
+	tether_loop_seterr(interp_loop(c->ip), 0, "%s", "");
 	r = tether_run(s, builtin_str(cmd), builtin_deadline(c, ms), &out,
 	    &status);
 	if (r != 0) {

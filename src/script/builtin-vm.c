@@ -9,7 +9,6 @@
 
 #include "builtin.h"
 #include "interp.h"
-#include "report.h"
 #include "tether.h"
 #include "value.h"
 
@@ -83,8 +82,46 @@ vm_argv_word(char ***av, size_t *n, struct builtin_arg *a)
 	return vm_argv_push(av, n, builtin_str(a));
 }
 
+/* The launch options that are flags (issue 12: agent=, incoming=). */
+static const struct {
+	const char	*key, *val;
+	int		 flag;
+} vm_launch_flags[] = {
+	{ "agent", "isa-serial", TETHER_VM_AGENT_ISA },
+	{ "agent", "virtio", TETHER_VM_AGENT_VIRTIO },
+	{ "incoming", "unix", TETHER_VM_INCOMING_UNIX },
+	{ "incoming", "tcp", TETHER_VM_INCOMING_TCP },
+};
+
 /*
- * launch NAME [serial=unix|telnet] [within=DUR] QEMU-ARGV... [-> VAR]
+ * Takes launch option a when it is agent= or incoming=.  Returns 1 (taken,
+ * *flags updated), 0 (another word) or -1 (bad value, failure recorded).
+ */
+static int
+vm_launch_flag(struct builtin_call *c, struct builtin_arg *a, int *flags)
+{
+	size_t	i, n = sizeof vm_launch_flags / sizeof vm_launch_flags[0];
+	int	known = 0;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(a->key, vm_launch_flags[i].key) != 0)
+			continue;
+		known = 1;
+		if (strcmp(builtin_str(a), vm_launch_flags[i].val) == 0) {
+			*flags |= vm_launch_flags[i].flag;
+			return 1;
+		}
+	}
+	if (!known)
+		return 0;
+	return builtin_fail(c, TETHER_EFAIL, "%s=%s: want %s", a->key,
+	    builtin_str(a), strcmp(a->key, "agent") == 0 ?
+	    "isa-serial or virtio" : "unix or tcp");
+}
+
+/*
+ * launch NAME [serial=unix|telnet] [agent=isa-serial|virtio]
+ *     [incoming=unix|tcp] [within=DUR] QEMU-ARGV... [-> VAR]
  * Options for launch itself come before the QEMU program.
  */
 int
@@ -117,6 +154,14 @@ builtin_launch(struct builtin_call *c)
 			}
 			continue;
 		}
+		if (!prog && a->key != NULL && (r = vm_launch_flag(c, a,
+		    &flags)) != 0) {
+			if (r < 0) {
+				vm_argv_free(av, n);
+				return -1;
+			}
+			continue;
+		}
 		if (!prog && a->key != NULL && strcmp(a->key, "within") == 0) {
 			if (builtin_duration(c, a, &ms) != 0) {
 				vm_argv_free(av, n);
@@ -133,7 +178,7 @@ builtin_launch(struct builtin_call *c)
 	if (n == 0)
 		return builtin_fail(c, TETHER_EFAIL, "no QEMU command line "
 		    "(usage: %s)", c->st->bi->usage);
-	r = tether_vm_launch(c->ip->loop, builtin_str(name), av, flags,
+	r = tether_vm_launch(interp_loop(c->ip), builtin_str(name), av, flags,
 	    tether_now_ms() + ms, &vm);
 	vm_argv_free(av, n);
 	if (r != 0)
@@ -142,7 +187,7 @@ builtin_launch(struct builtin_call *c)
 	    "(sessions %s.console, %s.monitor, %s.qmp)", builtin_str(name),
 	    (long)tether_vm_pid(vm), (long long)(tether_now_ms() - t0),
 	    builtin_str(name), builtin_str(name), builtin_str(name));
-	report_trace(c->ip->rep, "%s", msg);
+	interp_trace(c->ip, "%s", msg);
 	info = value_map();
 	value_map_set(info, "pid", value_int(tether_vm_pid(vm)));
 	value_map_set(info, "rundir", value_strz(tether_vm_rundir(vm)));
@@ -178,8 +223,8 @@ builtin_teardown(struct builtin_call *c)
 		if (cs != NULL || ms_ != NULL || pf != NULL)
 			return builtin_fail(c, TETHER_EFAIL, "give a VM name "
 			    "or console=/monitor=/pidfile=, not both");
-		if ((vm = tether_vm_find(c->ip->loop, builtin_str(name))) ==
-		    NULL)
+		if ((vm = tether_vm_find(interp_loop(c->ip),
+		    builtin_str(name))) == NULL)
 			return builtin_fail(c, TETHER_EFAIL, "no VM launched "
 			    "as %s (already torn down?)", builtin_str(name));
 		r = tether_vm_teardown(vm, tether_now_ms() + ms, &how);
@@ -196,7 +241,7 @@ builtin_teardown(struct builtin_call *c)
 			return -1;
 		if (ms_ != NULL && builtin_session(c, ms_, &mon) != 0)
 			return -1;
-		r = tether_vm_teardown_pidfile(c->ip->loop, con, mon,
+		r = tether_vm_teardown_pidfile(interp_loop(c->ip), con, mon,
 		    builtin_str(pf), tether_now_ms() + ms, &how);
 		if (r != 0)
 			return builtin_fail_lib(c, r, NULL, builtin_str(pf));
@@ -204,7 +249,7 @@ builtin_teardown(struct builtin_call *c)
 		    "%lld ms", builtin_str(pf), how,
 		    (long long)(tether_now_ms() - t0));
 	}
-	report_trace(c->ip->rep, "%s", msg);
+	interp_trace(c->ip, "%s", msg);
 	builtin_result(c, value_strz(how));
 	return 0;
 }
@@ -295,8 +340,8 @@ builtin_wait_port(struct builtin_call *c)
 		memmove(host, host + 1, strlen(host));
 		host[strlen(host) - 1] = '\0';
 	}
-	r = tether_wait_port(c->ip->loop, *host != '\0' ? host : "127.0.0.1",
-	    (int)port, banner, tether_now_ms() + ms);
+	r = tether_wait_port(interp_loop(c->ip), *host != '\0' ? host :
+	    "127.0.0.1", (int)port, banner, tether_now_ms() + ms);
 	free(host);
 	if (r != 0)
 		return builtin_fail_lib(c, r, NULL, builtin_str(hp));

@@ -21,6 +21,24 @@ int	builtin_run(struct builtin_call *);
 int	builtin_hmp(struct builtin_call *);
 int	builtin_qmp(struct builtin_call *);
 int	builtin_qmp_event(struct builtin_call *);
+int	builtin_qmp_drain(struct builtin_call *);	/* issue 12: monitor */
+/* builtin-qga.c */
+int	builtin_qga(struct builtin_call *);
+int	builtin_qga_exec(struct builtin_call *);
+/* builtin-serial.c */
+int	builtin_send_break(struct builtin_call *);
+
+/* builtin-pin.c: pin, adopt, discover (issue 12) */
+int	builtin_pin(struct builtin_call *);
+int	builtin_adopt(struct builtin_call *);
+int	builtin_discover(struct builtin_call *);
+
+/* builtin-migrate.c: live migration (issue 12) */
+int	builtin_migrate(struct builtin_call *);
+
+/* builtin-xfer.c: put and get (issue 12) */
+int	builtin_put(struct builtin_call *);
+int	builtin_get(struct builtin_call *);
 
 /* builtin-vm.c: the VM life cycle */
 int	builtin_launch(struct builtin_call *);
@@ -28,48 +46,80 @@ int	builtin_teardown(struct builtin_call *);
 int	builtin_wait_net(struct builtin_call *);
 int	builtin_wait_port(struct builtin_call *);
 
+/* builtin-lang.c: the language's own verbs (issue 12: lang) */
+int	builtin_wait(struct builtin_call *);
+
 /* interact NAME: hands the terminal over through the interpreter's hook. */
 static int
 builtin_interact(struct builtin_call *c)
 {
 	struct tether_session	*s;
+	interp_interact_fn	 fn;
 	int			 r;
 
 	if (builtin_session(c, builtin_next(c), &s) != 0 ||
 	    builtin_finish(c) != 0)
 		return -1;
-	if (c->ip->interact == NULL)
+	if ((fn = interp_interact_hook(c->ip)) == NULL)
 		return builtin_unavailable(c);
-	if ((r = c->ip->interact(s, -1)) != 0)
+	if ((r = fn(s, -1)) != 0)
 		return builtin_fail_lib(c, r, s, NULL);
 	return 0;
 }
 
 static const char *const launch_opens[] = {
-	".console", ".monitor", ".qmp", NULL
+	".console", ".monitor", ".qmp", ".agent", NULL
 };
 static const char *const teardown_keys[] = { "console", "monitor", NULL };
+static const char *const adopt_opens[] = {
+	".console", ".monitor", ".qmp", ".agent", NULL
+};
+static const char *const pin_keys[] = { "monitor", NULL };
 
 /* One line per verb, sorted. */
 static const struct builtin builtins[] = {
-	{ "hmp", builtin_hmp, "hmp NAME \"COMMAND\" [-> VAR] [timeout DUR]",
+	{ "adopt", builtin_adopt, "adopt NAME pid=PID | adopt NAME "
+	    "pidfile=PATH [-> VAR]", -1, adopt_opens, NULL },
+	{ "discover", builtin_discover, "discover PID [-> VAR]", -1, NULL,
+	    NULL },
+	{ "get", builtin_get, "get NAME REMOTE LOCAL [timeout DUR] [-> VAR]",
 	    0, NULL, NULL },
+	{ "hmp", builtin_hmp, "hmp NAME \"COMMAND\" [-> VAR] [timeout DUR] "
+	    "[error=ok]", 0, NULL, NULL },
 	{ "interact", builtin_interact, "interact NAME", 0, NULL, NULL },
 	{ "launch", builtin_launch, "launch NAME [serial=unix|telnet] "
+	    "[agent=isa-serial|virtio] [incoming=unix|tcp] "
 	    "[within=DUR] QEMU-ARGV... [-> VAR]", -1,
 	    launch_opens, NULL },
 	{ "login", builtin_login, "login NAME user=U password=P [prompt=RE] "
 	    "[login-prompt=RE] [password-prompt=RE] [timeout=DUR]", 0, NULL,
 	    NULL },
+	{ "migrate", builtin_migrate, "migrate SRC to=DST [within DUR] "
+	    "[-> VAR]", -1, NULL, NULL },
+	{ "pin", builtin_pin, "pin VM|monitor=SESSION cpus=[CPUS] [vcpu=N] "
+	    "[policy=fifo|rr|other] [priority=N] [emulator=[CPUS]] [-> VAR]",
+	    -1, NULL, pin_keys },
+	{ "put", builtin_put, "put NAME LOCAL REMOTE [mode=0644] "
+	    "[timeout DUR] [-> VAR]", 0, NULL, NULL },
+	{ "qga", builtin_qga, "qga NAME \"COMMAND\" [ARGS-MAP] [-> VAR] "
+	    "[timeout DUR]", 0, NULL, NULL },
+	{ "qga-exec", builtin_qga_exec, "qga-exec NAME \"SHELL COMMAND\" "
+	    "[-> VAR] [timeout DUR]", 0, NULL, NULL },
 	{ "qmp", builtin_qmp, "qmp NAME \"COMMAND\" [ARGS-MAP] [-> VAR] "
 	    "[timeout DUR]", 0, NULL, NULL },
+	{ "qmp-drain", builtin_qmp_drain, "qmp-drain NAME [\"EVENT\"] "
+	    "[-> LIST]", 0, NULL, NULL },
 	{ "qmp-event", builtin_qmp_event, "qmp-event NAME [\"EVENT\"] "
 	    "[within DUR] [-> VAR]", 0, NULL, NULL },
 	{ "run", builtin_run, "run NAME \"COMMAND\" [-> VAR] [timeout DUR]",
 	    0, NULL, NULL },
+	{ "send-break", builtin_send_break, "send-break NAME [DUR]", 0, NULL,
+	    NULL },
 	{ "teardown", builtin_teardown, "teardown NAME [within DUR] [-> VAR] | teardown console=S "
 	    "monitor=S pidfile=PATH [within DUR] [-> VAR]", -1,
 	    NULL, teardown_keys },
+	{ "wait", builtin_wait, "wait NAME [within DUR] [-> VAR]", 0, NULL,
+	    NULL },
 	{ "wait-net", builtin_wait_net, "wait-net NAME [iface=IF] "
 	    "[match=RE] [within DUR] [dhcp=auto|no] [-> VAR]", 0, NULL, NULL },
 	{ "wait-port", builtin_wait_port, "wait-port HOST:PORT "
@@ -77,10 +127,19 @@ static const struct builtin builtins[] = {
 	{ NULL, NULL, NULL, -1, NULL, NULL },
 };
 
+/* The front end's verbs (builtin_register), or NULL. */
+static const struct builtin	*builtin_extra;
+
 const struct builtin *
 builtin_table(void)
 {
 	return builtins;
+}
+
+void
+builtin_register(const struct builtin *table)
+{
+	builtin_extra = table;
 }
 
 const struct builtin *
@@ -89,6 +148,10 @@ builtin_find(const char *name)
 	const struct builtin	*b;
 
 	for (b = builtins; b->name != NULL; b++) {
+		if (strcmp(b->name, name) == 0)
+			return b;
+	}
+	for (b = builtin_extra; b != NULL && b->name != NULL; b++) {
 		if (strcmp(b->name, name) == 0)
 			return b;
 	}
@@ -194,7 +257,7 @@ int
 builtin_fail_lib(struct builtin_call *c, int r, struct tether_session *s,
     const char *what)
 {
-	const char	*detail = tether_loop_errmsg(c->ip->loop);
+	const char	*detail = tether_loop_errmsg(interp_loop(c->ip));
 
 	if (*detail == '\0')
 		detail = tether_strerror(r);
@@ -255,7 +318,7 @@ builtin_finish(struct builtin_call *c)
 int64_t
 builtin_deadline(struct builtin_call *c, int64_t ms)
 {
-	return tether_now_ms() + (ms >= 0 ? ms : c->ip->timeout);
+	return tether_now_ms() + (ms >= 0 ? ms : interp_timeout(c->ip));
 }
 
 void

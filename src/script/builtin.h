@@ -80,6 +80,14 @@ struct builtin {
 const struct builtin *builtin_find(const char *name);
 /* Returns the table, terminated by an entry with a NULL name. */
 const struct builtin *builtin_table(void);
+/*
+ * Registers a front end's verbs (tether attach's switch, sessions, ...):
+ * a table terminated by an entry with a NULL name, searched after the
+ * built-in one by builtin_find(), so that the parser and lint know them.
+ * One table at a time; NULL removes it.  The table must outlive every
+ * program parsed while it is registered.
+ */
+void	 builtin_register(const struct builtin *table);
 
 /* Returns the next positional word not taken yet (marks it), or NULL. */
 struct builtin_arg *builtin_next(struct builtin_call *);

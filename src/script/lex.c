@@ -8,6 +8,7 @@
 
 #include "lex.h"
 #include "tether.h"
+#include "text.h"
 
 #define IS_IDENT0(c)	(isalpha((unsigned char)(c)) || (c) == '_')
 #define IS_IDENT(c)	(isalnum((unsigned char)(c)) || (c) == '_')
@@ -89,40 +90,6 @@ lex_name(enum tok k)
 	case T_OPTKEY:		return "option";
 	}
 	return "token";
-}
-
-int
-lex_duration(const char *s, size_t len, int64_t *ms)
-{
-	size_t		 i = 0;
-	int64_t		 n = 0, mul;
-	const char	*u;
-	size_t		 ulen;
-
-	if (len == 0)
-		return -1;
-	while (i < len && isdigit((unsigned char)s[i])) {
-		if (n > INT64_MAX / 10 / 3600000)
-			return -1;
-		n = n * 10 + (s[i] - '0');
-		i++;
-	}
-	if (i == 0)
-		return -1;
-	u = s + i;
-	ulen = len - i;
-	if (ulen == 0 || (ulen == 1 && *u == 's'))
-		mul = 1000;
-	else if (ulen == 2 && memcmp(u, "ms", 2) == 0)
-		mul = 1;
-	else if (ulen == 1 && *u == 'm')
-		mul = 60000;
-	else if (ulen == 1 && *u == 'h')
-		mul = 3600000;
-	else
-		return -1;
-	*ms = n * mul;
-	return 0;
 }
 
 static const char *
@@ -235,6 +202,7 @@ static enum tok
 lex_regex(struct lexer *lx, struct token *t)
 {
 	const char	*p = lx->p + 1;
+	int		 f;
 
 	while (p < lx->end && *p != '/' && *p != '\n') {
 		if (*p == '\\' && p + 1 < lx->end && p[1] != '\n')
@@ -248,26 +216,14 @@ lex_regex(struct lexer *lx, struct token *t)
 	t->len = p - (lx->p + 1);
 	p++;
 	while (p < lx->end && isalpha((unsigned char)*p)) {
-		switch (*p) {
-		case 'i':
-			t->flags |= TETHER_RE_CASELESS;
-			break;
-		case 'm':
-			t->flags |= TETHER_RE_MULTILINE;
-			break;
-		case 's':
-			t->flags |= TETHER_RE_DOTALL;
-			break;
-		case 'x':
-			t->flags |= TETHER_RE_EXTENDED;
-			break;
-		default:
+		if ((f = text_re_flag((unsigned char)*p)) == 0) {
 			lex_advance(lx, p - lx->p);
 			t->line = lx->line;
 			t->col = lx->col;
 			return lex_error(t,
 			    "unknown regex flag (use i, m, s, x)");
 		}
+		t->flags |= f;
 		p++;
 	}
 	lex_advance(lx, p - lx->p);
@@ -410,6 +366,7 @@ lex_number(struct lexer *lx, struct token *t)
 {
 	const char	*p = lx->p, *e;
 	int64_t		 n = 0;
+	int		 frac = 0;
 
 	while (p < lx->end && isdigit((unsigned char)*p)) {
 		if (n > (INT64_MAX - 9) / 10) {
@@ -419,13 +376,19 @@ lex_number(struct lexer *lx, struct token *t)
 		n = n * 10 + (*p - '0');
 		p++;
 	}
+	/* A fraction makes a duration: "1.5s", "0.5" (seconds). */
+	if (p + 1 < lx->end && *p == '.' && isdigit((unsigned char)p[1])) {
+		for (p++; p < lx->end && isdigit((unsigned char)*p); p++)
+			;
+		frac = 1;
+	}
 	e = p;
 	while (e < lx->end && IS_IDENT(*e))
 		e++;
 	t->num = n;
-	if (e == p)
+	if (e == p && !frac)
 		t->kind = T_INT;
-	else if (lex_duration(lx->p, e - lx->p, &t->num) == 0)
+	else if (text_duration_n(lx->p, e - lx->p, &t->num) == 0)
 		t->kind = T_DUR;
 	else {
 		lex_advance(lx, p - lx->p);

@@ -68,11 +68,6 @@ void	 lex_init(struct lexer *, const char *src, size_t len, int line,
 enum tok lex_next(struct lexer *, enum lex_mode, struct token *t);
 /* Returns the name of a token kind, for messages. */
 const char *lex_name(enum tok);
-/*
- * Parses a duration ("250ms", "30s", "2m", "1h", bare digits = seconds)
- * into *ms.  Returns 0, or -1 when s is not one.
- */
-int	 lex_duration(const char *s, size_t len, int64_t *ms);
 /* Strings in ${...} in strings: at most this many levels. */
 #define LEX_MAX_NEST	32
 

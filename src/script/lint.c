@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * lint.c - finds mistakes a parser cannot: sessions never opened,
- * variables never used, code and branches that can never run.
+ * variables never used or never set, code and branches that can never
+ * run, unknown targets and open options, $name in a regex.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +12,16 @@
 #include "builtin.h"
 #include "lint.h"
 #include "parse.h"
+#include "target.h"
 #include "xmalloc.h"
+
+/*
+ * Variables the interpreter sets itself ($0..$9 and the other groups of
+ * a match are digits), and those tether run sets.
+ */
+static const char *const lint_implicit[] = {
+	"addr", "argv", "before", "status", "stderr", NULL,
+};
 
 /* A name at a place; a set keeps them in source order and hashed. */
 struct name {
@@ -36,6 +47,7 @@ struct lint {
 	struct names		 uses;		/* session uses */
 	struct names		 vars;		/* assigned */
 	struct names		 refs;		/* variables read */
+	struct names		 guarded;	/* defined("NAME") asked */
 	int			 dynamic;	/* a session opened by $name */
 	int			 nerr;
 	int			 nwarn;
@@ -174,6 +186,83 @@ word_const(const struct ast_word *w)
 	return NULL;
 }
 
+/* Warns about $name in a regex literal: regexes do not interpolate. */
+static void
+lint_regex(struct lint *l, const struct ast_expr *e)
+{
+	char	name[64];
+	size_t	i, j, bs = 0;
+	int	class = 0;
+
+	for (i = 0; i + 1 < e->len; i++) {
+		if (e->s[i] == '\\') {
+			bs++;
+			continue;
+		}
+		/* In a class [...] '$' is itself. */
+		if (bs % 2 == 0 && e->s[i] == '[')
+			class = 1;
+		else if (bs % 2 == 0 && e->s[i] == ']')
+			class = 0;
+		if (e->s[i] == '$' && bs % 2 == 0 && !class &&
+		    (isalpha((unsigned char)e->s[i + 1]) ||
+		    e->s[i + 1] == '_' || e->s[i + 1] == '{')) {
+			for (j = 0; j < sizeof name - 1 && i + 1 + j < e->len &&
+			    (isalnum((unsigned char)e->s[i + 1 + j]) ||
+			    (e->s[i + 1 + j] != '\0' &&
+			    strchr("_{}", e->s[i + 1 + j]) != NULL)); j++)
+				name[j] = e->s[i + 1 + j];
+			name[j] = '\0';
+			lint_report(l, &e->loc, 0, "regexes do not "
+			    "interpolate: '$%s' is the end of a line and text; "
+			    "build the regex with re(\"...\")", name);
+			return;
+		}
+		bs = 0;
+	}
+}
+
+/* Warns about an open whose target or options no transport knows. */
+static void
+lint_open(struct lint *l, const struct ast_stmt *st)
+{
+	const struct target	*proto;
+	const char *const	*o;
+	const char		*uri;
+	size_t			 i;
+
+	if ((uri = word_const(st->words[0])) != NULL &&
+	    target_find(uri, &proto, NULL) == NULL)
+		lint_report(l, &st->words[0]->loc, 0, "unknown target "
+		    "scheme (a target starts with %s)", target_usage());
+	for (i = 1; i < st->nwords; i++) {
+		if (st->words[i]->key == NULL)
+			continue;
+		for (o = target_options(); *o != NULL; o++) {
+			if (strcmp(*o, st->words[i]->key) == 0)
+				break;
+		}
+		if (*o == NULL)
+			lint_report(l, &st->words[i]->loc, 0, "unknown open "
+			    "option '%s'", st->words[i]->key);
+	}
+}
+
+/* Returns nonzero when name is set without an assignment in the text. */
+static int
+lint_implicit_var(const char *name)
+{
+	size_t	i;
+
+	if (isdigit((unsigned char)name[0]))
+		return 1;
+	for (i = 0; lint_implicit[i] != NULL; i++) {
+		if (strcmp(lint_implicit[i], name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static void
 lint_expr(struct lint *l, const struct ast_expr *e)
 {
@@ -184,8 +273,12 @@ lint_expr(struct lint *l, const struct ast_expr *e)
 	if (e->kind == EXPR_VAR)
 		name_add(&l->refs, e->s, &e->loc);
 	if (e->kind == EXPR_CALL && strcmp(e->s, "defined") == 0 &&
-	    e->nitems == 1 && e->items[0]->kind == EXPR_STRLIT)
+	    e->nitems == 1 && e->items[0]->kind == EXPR_STRLIT) {
 		name_add(&l->refs, e->items[0]->s, &e->loc);
+		name_add(&l->guarded, e->items[0]->s, &e->loc);
+	}
+	if (e->kind == EXPR_REGEX)
+		lint_regex(l, e);
 	lint_expr(l, e->a);
 	lint_expr(l, e->b);
 	for (i = 0; i < e->nitems; i++) {
@@ -342,6 +435,7 @@ lint_stmt(struct lint *l, const struct ast_stmt *st)
 			l->dynamic = 1;
 		for (i = 0; i < st->nwords; i++)
 			lint_word(l, st->words[i]);
+		lint_open(l, st);
 		break;
 	case STMT_CLOSE:
 	case STMT_UNWATCH:
@@ -390,12 +484,84 @@ lint_block(struct lint *l, const struct ast_stmt *st)
 	for (; st != NULL; st = st->next) {
 		lint_stmt(l, st);
 		if ((st->kind == STMT_FAIL || st->kind == STMT_AGAIN ||
-		    st->kind == STMT_RETURN) && st->next != NULL)
+		    st->kind == STMT_RETURN || st->kind == STMT_BREAK ||
+		    st->kind == STMT_CONTINUE) && st->next != NULL)
 			lint_report(l, &st->next->loc, 0, "unreachable "
 			    "statement after %s", st->kind == STMT_FAIL ?
 			    "fail" : st->kind == STMT_AGAIN ? "again" :
-			    "return");
+			    st->kind == STMT_RETURN ? "return" :
+			    st->kind == STMT_BREAK ? "break" : "continue");
 	}
+}
+
+/* Returns nonzero when a and b are at most max edits apart. */
+static int
+lint_near(const char *a, const char *b, size_t max)
+{
+	size_t	la = strlen(a), lb = strlen(b), i, j, prev, cur, up;
+	size_t	row[64];
+
+	if (la >= sizeof row || lb >= sizeof row ||
+	    (la > lb ? la - lb : lb - la) > max)
+		return 0;
+	/* Two neighbours swapped ("hsot") count as one edit. */
+	for (i = 0; la == lb && i < la && a[i] == b[i]; i++)
+		;
+	if (la == lb && i + 1 < la && a[i] == b[i + 1] &&
+	    a[i + 1] == b[i] && strcmp(a + i + 2, b + i + 2) == 0)
+		return 1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			up = row[j];
+			cur = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < cur)
+				cur = row[j] + 1;
+			if (row[j - 1] + 1 < cur)
+				cur = row[j - 1] + 1;
+			row[j] = cur;
+			prev = up;
+		}
+	}
+	return row[lb] <= max;
+}
+
+/*
+ * Returns a variable set in the playbook (or by the interpreter) whose
+ * name is a likely typo of name, or NULL.
+ */
+static const char *
+lint_like(struct lint *l, const char *name)
+{
+	struct name	*n;
+	size_t		 max = strlen(name) >= 5 ? 2 : 1, i;
+
+	if (strlen(name) < 3)
+		return NULL;
+	for (n = l->vars.head; n != NULL; n = n->next) {
+		if (lint_near(name, n->name, max))
+			return n->name;
+	}
+	for (i = 0; lint_implicit[i] != NULL; i++) {
+		if (lint_near(name, lint_implicit[i], max))
+			return lint_implicit[i];
+	}
+	return NULL;
+}
+
+/* A warning with two names. */
+static void
+lint_report2(struct lint *l, const struct ast_loc *loc, const char *fmt,
+    const char *a, const char *b)
+{
+	char	*msg;
+
+	msg = xasprintf(fmt, a, b);
+	lint_report(l, loc, 0, "%s", msg);
+	free(msg);
 }
 
 int
@@ -404,6 +570,7 @@ lint_program(struct ast_program *prog, FILE *f, int *nwarn)
 	struct lint	 l;
 	struct ast_def	*d;
 	struct name	*n;
+	const char	*like;
 	size_t		 i;
 
 	memset(&l, 0, sizeof l);
@@ -429,7 +596,23 @@ lint_program(struct ast_program *prog, FILE *f, int *nwarn)
 			lint_report(&l, &n->loc, 0, "variable '%s' is set but "
 			    "never used", n->name);
 	}
+	/*
+	 * Each variable read but set nowhere, at its first read, when it
+	 * looks like a typo of one that is set: others are inputs (--var,
+	 * --var-file), which check cannot tell from a mistake.
+	 */
+	for (n = l.refs.head; n != NULL; n = n->next) {
+		if (lint_implicit_var(n->name) ||
+		    names_find(&l.vars, n->name) != NULL ||
+		    names_find(&l.guarded, n->name) != NULL ||
+		    names_find(&l.refs, n->name) != n)
+			continue;
+		if ((like = lint_like(&l, n->name)) != NULL)
+			lint_report2(&l, &n->loc, "variable '%s' is read but "
+			    "never set (did you mean '%s'?)", n->name, like);
+	}
 	names_free(&l.sessions);
+	names_free(&l.guarded);
 	names_free(&l.uses);
 	names_free(&l.vars);
 	names_free(&l.refs);

@@ -22,8 +22,10 @@
 
 #include "ast.h"
 #include "builtin.h"
+#include "func.h"
 #include "lex.h"
 #include "parse.h"
+#include "text.h"
 #include "value.h"
 #include "xmalloc.h"
 
@@ -60,6 +62,7 @@ struct parser {
 	char			**err;
 	int			 in_branch;
 	int			 in_def;
+	int			 in_loop;	/* for/while bodies open */
 	int			 depth;
 	struct include_frame	*inc;
 	int			 ninc;
@@ -351,18 +354,6 @@ advance_pos(const char *from, const char *to, int *line, int *col)
 	}
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void
 str_flush(struct parser *p, struct ast_expr *e, const struct token *t,
     char *lit, size_t *n)
@@ -391,8 +382,8 @@ parse_string(struct parser *p, const struct token *t)
 	const char	*s = t->text, *end = t->text + t->len, *q;
 	char		*lit;
 	const char	*at = t->start;	/* where line:col are */
-	size_t		 n = 0;
-	int		 line = t->line, col = t->col, h1, h2;
+	size_t		 n = 0, k;
+	int		 line = t->line, col = t->col, c = 0;
 
 	e = expr_new(p, EXPR_STR, t);
 	lit = arena_alloc(p->a, t->len + 1);
@@ -402,30 +393,16 @@ parse_string(struct parser *p, const struct token *t)
 				break;
 			advance_pos(at, s, &line, &col);
 			at = s;
-			switch (s[1]) {
-			case 'r': lit[n++] = '\r'; break;
-			case 'n': lit[n++] = '\n'; break;
-			case 't': lit[n++] = '\t'; break;
-			case 'e': lit[n++] = '\033'; break;
-			case '\\': lit[n++] = '\\'; break;
-			case '"': lit[n++] = '"'; break;
-			case '$': lit[n++] = '$'; break;
-			case '\n': break;
-			case 'x':
-				if (s + 3 >= end + 0 ||
-				    (h1 = hexval((unsigned char)s[2])) < 0 ||
-				    (h2 = hexval((unsigned char)s[3])) < 0)
-					parse_error(p, line, col,
-					    "\\x needs two hex digits");
-				lit[n++] = (char)(h1 * 16 + h2);
-				s += 2;
-				break;
-			default:
+			if ((k = text_unescape(s, end - s, &c)) == 0 &&
+			    s[1] == 'x')
 				parse_error(p, line, col,
-				    "unknown escape \\%c (known: \\r \\n \\t "
-				    "\\e \\xHH \\\\ \\\" \\$)", s[1]);
-			}
-			s += 2;
+				    "\\x needs two hex digits");
+			if (k == 0)
+				parse_error(p, line, col, "unknown escape \\%c "
+				    "(known: " TEXT_ESCAPES ")", s[1]);
+			if (c != -1)
+				lit[n++] = (char)c;
+			s += k;
 			continue;
 		}
 		if (*s != '$') {
@@ -1225,6 +1202,7 @@ static struct ast_stmt *
 parse_watch(struct parser *p, struct ast_stmt *st)
 {
 	struct ast_branch	*b;
+	int			 loop;
 
 	st->sess = need_word(p, "a session name");
 	b = arena_alloc(p->a, sizeof *b);
@@ -1234,7 +1212,11 @@ parse_watch(struct parser *p, struct ast_stmt *st)
 	if (b->pat->key != NULL || b->pat->bare != NULL)
 		parse_error(p, b->loc.line, b->loc.col,
 		    "a pattern is /regex/ or \"literal\"");
+	/* A watch body runs later, in another statement: no loop around. */
+	loop = p->in_loop;
+	p->in_loop = 0;
 	b->body = parse_branch_block(p);
+	p->in_loop = loop;
 	stmt_push_branch(p, st, b);
 	return st;
 }
@@ -1319,7 +1301,20 @@ parse_for(struct parser *p, struct ast_stmt *st)
 	if (!tok_is(&t, "in"))
 		parse_error_tok(p, &t, "'in'");
 	st->e1 = parse_expr(p);
+	p->in_loop++;
 	st->body = parse_block(p);
+	p->in_loop--;
+	return st;
+}
+
+/* while = "while" expr block */
+static struct ast_stmt *
+parse_while(struct parser *p, struct ast_stmt *st)
+{
+	st->e1 = parse_expr(p);
+	p->in_loop++;
+	st->body = parse_block(p);
+	p->in_loop--;
 	return st;
 }
 
@@ -1347,7 +1342,7 @@ parse_retry(struct parser *p, struct ast_stmt *st)
 static int
 is_function(const char *name)
 {
-	return value_function_known(name);
+	return func_find(name) != NULL;
 }
 
 /* def = "def" NAME "(" [ NAME { "," NAME } ] ")" block */
@@ -1358,6 +1353,7 @@ parse_def(struct parser *p, struct ast_stmt *st)
 	struct token	 t;
 	const char	**params;
 	size_t		 i, cap = 0;
+	int		 loop;
 
 	if (p->in_def || p->in_branch)
 		parse_error(p, st->loc.line, st->loc.col,
@@ -1395,7 +1391,10 @@ parse_def(struct parser *p, struct ast_stmt *st)
 	}
 	ast_def_add(p->prog, d);
 	p->in_def++;
+	loop = p->in_loop;
+	p->in_loop = 0;		/* break and continue stay inside the def */
 	d->body = parse_block(p);
+	p->in_loop = loop;
 	p->in_def--;
 	st->name = d->name;
 	return st;
@@ -1565,7 +1564,8 @@ parse_verb(struct parser *p, struct ast_stmt *st)
 
 /*
  * stmt = open | close | send | expect | "again" | "timeout" expr | watch
- *      | "unwatch" word | set | if | for | retry | def | "return" [expr]
+ *      | "unwatch" word | set | if | for | while | "break" | "continue"
+ *      | retry | def | "return" [expr]
  *      | include | check | "fail" expr | "step" word block
  *      | "finally" block | "log" expr | "print" expr | "sleep" expr
  *      | NAME "(" args ")" | verb
@@ -1578,6 +1578,7 @@ parse_stmt(struct parser *p)
 	struct lexer		 save = p->lx;
 	struct token		 t, u;
 	char			 name[64];
+	int			 loop;
 
 	next(p, LEX_WORD, &t);
 	if (t.kind != T_WORD || t.len >= sizeof name)
@@ -1615,6 +1616,13 @@ parse_stmt(struct parser *p)
 		parse_if(p, st);
 	else if (KW("for", STMT_FOR))
 		parse_for(p, st);
+	else if (KW("while", STMT_WHILE))
+		parse_while(p, st);
+	else if (KW("break", STMT_BREAK) || KW("continue", STMT_CONTINUE)) {
+		if (p->in_loop == 0)
+			parse_error(p, t.line, t.col,
+			    "%s outside a for or while loop", name);
+	}
 	else if (KW("retry", STMT_RETRY))
 		parse_retry(p, st);
 	else if (KW("def", STMT_DEF))
@@ -1633,8 +1641,13 @@ parse_stmt(struct parser *p)
 	else if (KW("step", STMT_STEP)) {
 		st->e1 = need_word(p, "a step name")->value;
 		st->body = parse_block(p);
-	} else if (KW("finally", STMT_FINALLY))
+	} else if (KW("finally", STMT_FINALLY)) {
+		/* It runs at the end of the playbook: no loop around. */
+		loop = p->in_loop;
+		p->in_loop = 0;
 		st->body = parse_block(p);
+		p->in_loop = loop;
+	}
 	else if (KW("log", STMT_LOG))
 		st->e1 = parse_expr(p);
 	else if (KW("print", STMT_PRINT))
@@ -1748,7 +1761,7 @@ parse_program(struct ast_program *prog, const char *path, const char *dir,
 	prog->body = parse_body(&p, T_EOF, NULL);
 	for (i = 0; i < ncalls; i++) {
 		e = calls[i];
-		if (value_function_known(e->s))
+		if (func_find(e->s) != NULL)
 			continue;
 		if ((e->def = ast_def_find(prog, e->s)) == NULL) {
 			loc = e->loc;

@@ -11,27 +11,10 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include "lex.h"
 #include "tether.h"
+#include "text.h"
 #include "value.h"
 #include "xmalloc.h"
-
-static const char *value_functions[] = {
-	"env", "json", "range", "len", "str", "int", "re", "keys", "lines",
-	"trim", "defined", "hex", NULL
-};
-
-int
-value_function_known(const char *name)
-{
-	size_t	i;
-
-	for (i = 0; value_functions[i] != NULL; i++) {
-		if (strcmp(value_functions[i], name) == 0)
-			return 1;
-	}
-	return 0;
-}
 
 uint32_t
 value_regex_options(int flags)
@@ -380,7 +363,7 @@ value_as_duration(const struct value *v, int64_t *ms)
 			s++;
 		while (end > s && isspace((unsigned char)end[-1]))
 			end--;
-		return lex_duration(s, end - s, ms);
+		return text_duration_n(s, end - s, ms) == 0 ? 0 : -1;
 	default:
 		return -1;
 	}
@@ -468,6 +451,26 @@ value_compare(const struct value *a, const struct value *b, int *cmp)
 		return 0;
 	}
 	return -1;
+}
+
+struct value *
+value_lines(const char *s, size_t len)
+{
+	struct value	*l = value_list();
+	const char	*end = s + len, *nl;
+	size_t		 n;
+
+	while (s < end) {
+		nl = memchr(s, '\n', end - s);
+		n = (nl != NULL ? nl : end) - s;
+		if (n > 0 && s[n - 1] == '\r')
+			n--;
+		value_list_push(l, value_str(s, n));
+		if (nl == NULL)
+			break;
+		s = nl + 1;
+	}
+	return l;
 }
 
 char *
@@ -676,7 +679,7 @@ value_to_string(const struct value *v, size_t *len)
 char *
 value_repr(const struct value *v)
 {
-	char	*s, *r;
+	char	*s, *r, fl[sizeof TEXT_RE_LETTERS];
 
 	switch (v->type) {
 	case VAL_NULL:
@@ -687,11 +690,7 @@ value_repr(const struct value *v)
 		return value_json_text(v, NULL);
 	case VAL_REGEX:
 		s = xstrndup(v->s, v->len);
-		r = xasprintf("/%s/%s%s%s%s", s,
-		    v->flags & TETHER_RE_CASELESS ? "i" : "",
-		    v->flags & TETHER_RE_MULTILINE ? "m" : "",
-		    v->flags & TETHER_RE_DOTALL ? "s" : "",
-		    v->flags & TETHER_RE_EXTENDED ? "x" : "");
+		r = xasprintf("/%s/%s", s, text_re_letters(v->flags, fl));
 		free(s);
 		return r;
 	default:

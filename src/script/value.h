@@ -86,7 +86,8 @@ int		 value_truthy(const struct value *);
 int		 value_as_int(const struct value *, int64_t *i);
 /*
  * Returns 0 and the milliseconds in *ms when v is a duration, an integer
- * (seconds) or a string like "250ms", "30s", "2m"; -1 otherwise.
+ * (seconds) or a string that holds one (text_duration(): "250ms", "1.5s",
+ * "2m"; blanks around allowed); -1 otherwise.
  */
 int		 value_as_duration(const struct value *, int64_t *ms);
 /* Returns nonzero when a and b are equal (strings holding ints as ints). */
@@ -109,6 +110,11 @@ char		*value_to_string(const struct value *, size_t *len);
 char		*value_json_text(const struct value *, size_t *len);
 /* Returns a new string of v for messages: strings quoted. */
 char		*value_repr(const struct value *);
+/*
+ * Returns a new list of the lines of len bytes of s, without their "\n"
+ * or "\r\n"; no last empty line when s ends with one.
+ */
+struct value	*value_lines(const char *s, size_t len);
 /* Returns a new string naming a duration: "250ms", "1.5s", "2m". */
 char		*value_fmt_duration(int64_t ms);
 /*
@@ -120,7 +126,5 @@ struct value	*value_from_json(const json_t *);
 json_t		*value_to_json(const struct value *);
 /* Returns the PCRE2 compile options for TETHER_RE_* flags. */
 uint32_t	 value_regex_options(int flags);
-/* Returns nonzero when name is a built-in function (env, json, ...). */
-int		 value_function_known(const char *name);
 
 #endif /* VALUE_H */

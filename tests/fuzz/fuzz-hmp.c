@@ -107,7 +107,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.uri = uri;
 	s.loop = loop;
 	s.state = SESSION_OPEN;
-	s.proto = SESSION_PROTO_HMP;
 	s.match_max = 1024 * 1024;
 	buf_init(&s.view, 0);
 	vtstrip_init(&s.strip);

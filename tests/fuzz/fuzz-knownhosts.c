@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fuzz-knownhosts.c - libFuzzer harness for the known_hosts reader
- * (ssh_kh_parse in transport-ssh.c): the input is the text of a
+ * (ssh_kh_parse in ssh-hostkey.c): the input is the text of a
  * known_hosts file (plain and hashed |1| names, [host]:port, @revoked and
  * @cert-authority markers, comments, CRLF, garbage).  The entries are
  * looked up for a few names, and one invariant is checked: whatever comes
@@ -13,7 +13,7 @@
 
 #include <libssh2.h>
 
-#include "transport.h"
+#include "ssh-int.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -67,7 +67,7 @@ out_is() {
 
 ### --help for every command, the same as -h and `help COMMAND`.
 cmds=$("$TETHER" --help | sed -n 's/^  tether \([a-z]*\) .*/\1/p')
-test "$(echo $cmds)" = "run check hmp qmp attach repl discover" ||
+test "$(echo $cmds)" = "run check hmp qmp attach record repl discover" ||
     fail "tether --help lists [$(echo $cmds)]"
 for c in $cmds; do
 	run 0 "$TETHER" "$c" --help || continue

@@ -58,7 +58,7 @@ mkdir -p "$work/files/sub" "$work/sock"
 : >"$work/files/notes.txt"
 : >"$work/sock/con.sock"
 
-expect "repl run" tether r
+expect "record repl run" tether r
 expect "--json --junit" tether run --j
 expect "check" tether ch
 expect "discover" tether help d
@@ -128,7 +128,7 @@ if command -v tmux >/dev/null 2>&1; then
 	tm_keys C-u
 	tm_type 'tether r'
 	tm_keys Tab Tab
-	tm_wait '^repl +run *$'
+	tm_wait '^record +repl +run *$'
 	tm_keys C-u
 	tm_type 'tether run b'
 	tm_keys Tab

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * test-sessions.c - sessions against real programs: sh and cat in a pty,
- * a slow printer, a flood, exit statuses and reaping, window size, and
- * a shell served on a unix socket by socat.
+ * a slow printer, a flood, exit statuses and reaping, window size, a
+ * shell served on a unix socket by socat, and no stale error message.
  */
+#include <sys/socket.h>
 #include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <setjmp.h>
@@ -20,6 +24,7 @@
 #include <cmocka.h>
 
 #include "session.h"
+#include "target.h"
 #include "tether.h"
 
 static struct tether_loop *loop;
@@ -212,10 +217,62 @@ test_spawn_failure(void **state)
 	    NULL, 0, &s), TETHER_EINVAL);
 	assert_int_equal(tether_session_open(loop, "x", "bogus:thing",
 	    NULL, 0, &s), TETHER_EINVAL);
+	assert_non_null(strstr(tether_loop_errmsg(loop), target_usage()));
+	assert_int_equal(tether_session_open(loop, "x", "hmp:spawn:cat",
+	    NULL, 0, &s), TETHER_EINVAL);
 	assert_int_equal(tether_session_open(loop, "x", "spawn:cat",
 	    (struct tether_opt[]){ { "no-such-option", "1" } }, 1, &s),
 	    TETHER_EINVAL);
 	assert_non_null(strstr(tether_loop_errmsg(loop), "no-such-option"));
+}
+
+/* The tick: the listener starts listening once the loop has waited. */
+static void
+listen_late(void *arg)
+{
+	int	*fd = arg;
+
+	if (*fd != -1 && listen(*fd, 4) == 0) {
+		tether_loop_set_tick(loop, 0, NULL, NULL);
+	}
+}
+
+/*
+ * A failure reports its own message: after a failed open, and an open
+ * whose connect-within retries recovered, a call that fails with no
+ * message of its own has none, not the stale "cannot connect".
+ */
+static void
+test_no_stale_error(void **state)
+{
+	struct tether_session	*s = NULL;
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof sin;
+	char			 uri[64];
+	int			 fd, st;
+
+	assert_int_equal(tether_session_open(loop, "x", "tcp:127.0.0.1:1",
+	    NULL, 0, &s), TETHER_ECONNECT);
+	assert_non_null(strstr(tether_loop_errmsg(loop), "cannot connect"));
+	/* Bound, not listening yet: connecting is refused until the tick. */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd != -1);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	snprintf(uri, sizeof uri, "tcp:127.0.0.1:%d", ntohs(sin.sin_port));
+	tether_loop_set_tick(loop, 150, listen_late, &fd);
+	s = open_ok("late", uri, (struct tether_opt[]){
+	    { "connect-within", "5s" } }, 1);
+	tether_loop_set_tick(loop, 0, NULL, NULL);
+	/* tcp has no program to wait for: ENOTSUP, and no message. */
+	assert_int_equal(tether_session_wait(s, tether_now_ms() + 100, &st),
+	    TETHER_ENOTSUP);
+	assert_string_equal(tether_loop_errmsg(loop), "");
+	tether_session_close(s);
+	close(fd);
 }
 
 static void
@@ -316,6 +373,7 @@ main(void)
 		cmocka_unit_test(test_flood_bounded),
 		cmocka_unit_test(test_exit_nonzero_and_eof_mid_line),
 		cmocka_unit_test(test_spawn_failure),
+		cmocka_unit_test(test_no_stale_error),
 		cmocka_unit_test(test_socat_unix_shell),
 		cmocka_unit_test(test_transcripts),
 	};

@@ -8,10 +8,12 @@
  *        vm-driver badpass KERNEL INITRD ACCEL
  *        vm-driver nologin KERNEL INITRD ACCEL TIMEOUT-MS
  *        vm-driver attach CONSOLE-URI MONITOR-URI PIDFILE PASSWORD
+ *        vm-driver loops QEMU
  * Without arguments it skips (exit 77).
  */
 #include <sys/resource.h>
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,11 +234,81 @@ badlaunch(int argc, char **argv)
 	return finish(loop, r);
 }
 
+/* Launches a paused, machine-less QEMU as vm0 on loop; returns it or NULL. */
+static struct tether_vm *
+loops_launch(struct tether_loop *loop, const char *qemu, const char *what)
+{
+	struct tether_vm	*vm;
+	char			*av[] = { (char *)qemu, "-S", "-machine",
+				    "none", "-nodefaults", NULL };
+	int			 r;
+
+	r = tether_vm_launch(loop, "vm0", av, 0, tether_now_ms() + 20000,
+	    &vm);
+	step(what, r, loop);
+	return r == 0 ? vm : NULL;
+}
+
+/* Returns nonzero while pid is a process (ours: reaped once it is gone). */
+static int
+loops_alive(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+/*
+ * The VMs belong to their loop: two loops each launch a vm0; freeing the
+ * first stops its QEMU and removes its run directory, and only those.
+ */
+static int
+loops(const char *qemu)
+{
+	struct tether_loop	*a = tether_loop_new(), *b = tether_loop_new();
+	struct tether_vm	*va, *vb;
+	char			 ra[256], rb[256];
+	pid_t			 pa, pb;
+	int			 bad = 0;
+
+	if ((va = loops_launch(a, qemu, "launch a")) == NULL ||
+	    (vb = loops_launch(b, qemu, "launch b")) == NULL) {
+		tether_loop_free(a);
+		tether_loop_free(b);
+		return 1;
+	}
+	pa = tether_vm_pid(va);
+	pb = tether_vm_pid(vb);
+	snprintf(ra, sizeof ra, "%s", tether_vm_rundir(va));
+	snprintf(rb, sizeof rb, "%s", tether_vm_rundir(vb));
+	printf("a pid %ld %s\nb pid %ld %s\n", (long)pa, ra, (long)pb, rb);
+	tether_loop_free(a);
+	if (loops_alive(pa) || access(ra, F_OK) == 0) {
+		printf("FAIL: loop a freed, its QEMU %ld or %s is left\n",
+		    (long)pa, ra);
+		bad = 1;
+	}
+	if (!loops_alive(pb) || access(rb, F_OK) != 0 ||
+	    tether_vm_find(b, "vm0") != vb) {
+		printf("FAIL: loop a freed, loop b's vm0 is gone too\n");
+		bad = 1;
+	}
+	tether_loop_free(b);
+	if (loops_alive(pb) || access(rb, F_OK) == 0) {
+		printf("FAIL: loop b freed, its QEMU %ld or %s is left\n",
+		    (long)pb, rb);
+		bad = 1;
+	}
+	if (!bad)
+		printf("ok each loop stops only its own VMs\n");
+	return bad;
+}
+
 int
 main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
 	t0 = tether_now_ms();
+	if (argc == 3 && strcmp(argv[1], "loops") == 0)
+		return loops(argv[2]);
 	if (argc < 5)
 		return 77;
 	if (strcmp(argv[1], "flow") == 0)

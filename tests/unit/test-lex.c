@@ -13,6 +13,7 @@
 
 #include "lex.h"
 #include "tether.h"
+#include "text.h"
 
 static enum tok
 lex1(struct lexer *lx, const char *src, enum lex_mode mode, struct token *t)
@@ -91,6 +92,10 @@ test_numbers(void **state)
 	assert_int_equal(t.num, 120000);
 	assert_int_equal(lex1(&lx, "1h", LEX_OPERAND, &t), T_DUR);
 	assert_int_equal(t.num, 3600000);
+	assert_int_equal(lex1(&lx, "1.5s", LEX_OPERAND, &t), T_DUR);
+	assert_int_equal(t.num, 1500);
+	assert_int_equal(lex1(&lx, "0.5", LEX_OPERAND, &t), T_DUR);
+	assert_int_equal(t.num, 500);
 	assert_int_equal(lex1(&lx, "10x", LEX_OPERAND, &t), T_ERROR);
 	assert_int_equal(lex1(&lx, "99999999999999999999", LEX_OPERAND, &t),
 	    T_ERROR);
@@ -101,13 +106,64 @@ test_duration(void **state)
 {
 	int64_t	ms;
 
-	assert_int_equal(lex_duration("30s", 3, &ms), 0);
+	assert_int_equal(text_duration_n("30s", 3, &ms), 0);
 	assert_int_equal(ms, 30000);
-	assert_int_equal(lex_duration("5", 1, &ms), 0);
+	assert_int_equal(text_duration_n("5", 1, &ms), 0);
 	assert_int_equal(ms, 5000);
-	assert_int_equal(lex_duration("", 0, &ms), -1);
-	assert_int_equal(lex_duration("s", 1, &ms), -1);
-	assert_int_equal(lex_duration("3d", 2, &ms), -1);
+	assert_int_equal(text_duration_n("", 0, &ms), TETHER_EINVAL);
+	assert_int_equal(text_duration_n("s", 1, &ms), TETHER_EINVAL);
+	assert_int_equal(text_duration_n("3d", 2, &ms), TETHER_EINVAL);
+	/* The one grammar: fractions everywhere, bare numbers in seconds. */
+	assert_int_equal(text_duration("1.5s", &ms), 0);
+	assert_int_equal(ms, 1500);
+	assert_int_equal(text_duration("0.25", &ms), 0);
+	assert_int_equal(ms, 250);
+	assert_int_equal(text_duration("1.5m", &ms), 0);
+	assert_int_equal(ms, 90000);
+	assert_int_equal(text_duration("0.5h", &ms), 0);
+	assert_int_equal(ms, 1800000);
+	assert_int_equal(text_duration("2.9ms", &ms), 0);
+	assert_int_equal(ms, 2);
+	assert_int_equal(text_duration("250ms", &ms), 0);
+	assert_int_equal(ms, 250);
+	assert_int_equal(text_duration("1.", &ms), TETHER_EINVAL);
+	assert_int_equal(text_duration(".5s", &ms), TETHER_EINVAL);
+	assert_int_equal(text_duration("1.5 s", &ms), TETHER_EINVAL);
+	assert_int_equal(text_duration("99999999999999999999s", &ms),
+	    TETHER_EINVAL);
+	assert_int_equal(text_duration("9223372036854775807h", &ms),
+	    TETHER_EINVAL);
+}
+
+/* The one escape decoder and the regex flag letters. */
+static void
+test_text(void **state)
+{
+	char	fl[sizeof TEXT_RE_LETTERS];
+	int	c;
+
+	assert_int_equal(text_unescape("\\n", 2, &c), 2);
+	assert_int_equal(c, '\n');
+	assert_int_equal(text_unescape("\\e", 2, &c), 2);
+	assert_int_equal(c, 0x1b);
+	assert_int_equal(text_unescape("\\$", 2, &c), 2);
+	assert_int_equal(c, '$');
+	assert_int_equal(text_unescape("\\x4fz", 5, &c), 4);
+	assert_int_equal(c, 0x4f);
+	assert_int_equal(text_unescape("\\xff", 4, &c), 4);
+	assert_int_equal(c, 0xff);
+	assert_int_equal(text_unescape("\\x4", 3, &c), 0);
+	assert_int_equal(text_unescape("\\xg0", 4, &c), 0);
+	assert_int_equal(text_unescape("\\q", 2, &c), 0);
+	assert_int_equal(text_unescape("\\", 1, &c), 0);
+	assert_int_equal(text_unescape("\\\n", 2, &c), 2);
+	assert_int_equal(c, -1);
+	assert_int_equal(text_re_flag('i'), TETHER_RE_CASELESS);
+	assert_int_equal(text_re_flag('x'), TETHER_RE_EXTENDED);
+	assert_int_equal(text_re_flag('q'), 0);
+	assert_string_equal(text_re_letters(TETHER_RE_EXTENDED |
+	    TETHER_RE_CASELESS, fl), "ix");
+	assert_string_equal(text_re_letters(0, fl), "");
 }
 
 static void
@@ -222,6 +278,7 @@ main(void)
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_slash_modes),
 		cmocka_unit_test(test_operators),
 		cmocka_unit_test(test_comments_and_lines),

@@ -171,6 +171,49 @@ test_control(void **state)
 	parse_free(p);
 }
 
+/* while, break and continue: where a loop is, and only there. */
+static void
+test_loops(void **state)
+{
+	struct ast_program	*p;
+	struct ast_stmt		*st;
+	char			*err;
+
+	p = parse_ok("while a < 3 { if a { break } else { continue } }\n"
+	    "for i in [1] { expect c { /x/ { break } } }\n"
+	    "for i in [1] { retry 2 { step \"s\" { continue } } }\n");
+	st = p->body;
+	assert_int_equal(st->kind, STMT_WHILE);
+	assert_non_null(st->e1);
+	assert_int_equal(st->body->kind, STMT_IF);
+	assert_int_equal(st->body->body->kind, STMT_BREAK);
+	assert_int_equal(st->body->alt->body->kind, STMT_CONTINUE);
+	st = st->next;
+	assert_int_equal(st->body->branches[0]->body->kind, STMT_BREAK);
+	parse_free(p);
+	err = parse_err("print 1\n  break\n");
+	assert_string_equal(err, "t.tether:2:3: break outside a for or while "
+	    "loop\n  break\n  ^");
+	free(err);
+	err = parse_err("while true { def f() { continue } }\n");
+	assert_non_null(strstr(err, "continue outside"));
+	free(err);
+	err = parse_err("for i in [1] { }\ndef f() { for j in [1] { }\n"
+	    "continue }\n");
+	assert_non_null(strstr(err, "t.tether:3:1: continue outside a for or "
+	    "while loop"));
+	free(err);
+	err = parse_err("while true { finally { break } }\n");
+	assert_non_null(strstr(err, "1:24: break outside"));
+	free(err);
+	err = parse_err("while true { watch c /x/ { break } }\n");
+	assert_non_null(strstr(err, "1:28: break outside"));
+	free(err);
+	err = parse_err("while { }\n");
+	assert_non_null(err);
+	free(err);
+}
+
 static void
 test_verbs(void **state)
 {
@@ -444,6 +487,7 @@ main(void)
 		cmocka_unit_test(test_expect_branches),
 		cmocka_unit_test(test_expressions),
 		cmocka_unit_test(test_control),
+		cmocka_unit_test(test_loops),
 		cmocka_unit_test(test_verbs),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_deep_nesting),

@@ -217,6 +217,55 @@ test_print_bytes(void **state)
 	capture_free(&c);
 }
 
+/*
+ * The reporter interface the interpreter calls: each callback is the
+ * report_* function; no trace without -v, no status without a terminal.
+ */
+static void
+test_reporter(void **state)
+{
+	const struct reporter	*rr;
+	struct report_opts	 o;
+	struct report		*r;
+	struct capture		 c;
+	int			 verbose;
+
+	(void)state;
+	for (verbose = 0; verbose < 2; verbose++) {
+		memset(&o, 0, sizeof o);
+		o.verbose = verbose;
+		capture_begin(&c);
+		r = report_new(&o);
+		rr = report_reporter(r);
+		assert_ptr_equal(rr->ctx, r);
+		assert_null(rr->status);
+		assert_true((rr->trace != NULL) == verbose);
+		rr->step_begin(rr->ctx, "one");
+		rr->print(rr->ctx, "x\0y", 3);
+		if (rr->trace != NULL)
+			rr->trace(rr->ctx, "traced");
+		rr->log(rr->ctx, "logged");
+		rr->step_end(rr->ctx, "one", 0, 5, "bad", NULL);
+		rr->step_skip(rr->ctx, "two");
+		rr->failure(rr->ctx, "bad", "tail\n");
+		assert_int_equal(report_finish(r, 1), 0);
+		report_free(r);
+		capture_end(&c);
+		assert_int_equal(c.len[0], 4);
+		assert_memory_equal(c.data[0], "x\0y\n", 4);
+		assert_true(contains(c.data[1], c.len[1], "FAIL one"));
+		assert_true(contains(c.data[1], c.len[1], "skip two"));
+		assert_true(contains(c.data[1], c.len[1], "logged\n"));
+		assert_true(contains(c.data[1], c.len[1], "tether: bad\n"
+		    "  tail\n"));
+		assert_true(contains(c.data[1], c.len[1], "+ traced\n") ==
+		    verbose);
+		assert_true(contains(c.data[1], c.len[1], "step one\n") ==
+		    verbose);
+		capture_free(&c);
+	}
+}
+
 /* The same print in TAP: one comment per line, controls visible. */
 static void
 test_print_tap(void **state)
@@ -395,6 +444,7 @@ main(void)
 		cmocka_unit_test(test_secret_json),
 		cmocka_unit_test(test_secret_plain),
 		cmocka_unit_test(test_print_bytes),
+		cmocka_unit_test(test_reporter),
 		cmocka_unit_test(test_print_tap),
 		cmocka_unit_test(test_json_utf8),
 		cmocka_unit_test(test_junit_random),
