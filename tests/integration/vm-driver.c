@@ -85,13 +85,22 @@ build_argv(char **av, const char *kernel, const char *initrd,
 	av[k] = NULL;
 }
 
+/* The guest's root password: $GUEST_PASSWORD (guest.env), as mkguest. */
+static const char *
+guest_password(void)
+{
+	const char	*p = getenv("GUEST_PASSWORD");
+
+	return p != NULL && *p != '\0' ? p : "tether-guest-pw";
+}
+
 static int
 flow(int argc, char **argv)
 {
 	struct tether_loop		*loop = tether_loop_new();
 	struct tether_vm		*vm;
 	struct tether_session		*con, *mon;
-	struct tether_login_opts	 lo = { "root", "tether", NULL, NULL,
+	struct tether_login_opts	 lo = { "root", NULL, NULL, NULL,
 					    NULL };
 	struct tether_waitnet_opts	 wn = { NULL, "^10\\.0\\.2\\.", 1 };
 	char				*av[32], nic[128], *out = NULL, *addr;
@@ -104,6 +113,7 @@ flow(int argc, char **argv)
 		"- end'", NULL
 	};
 
+	lo.password = guest_password();
 	port = argc > 5 ? atoi(argv[5]) : 10022;
 	if (argc > 4 && strcmp(argv[4], "telnet") == 0)
 		flags |= TETHER_VM_TELNET;
@@ -194,12 +204,13 @@ nologin(int argc, char **argv)
 {
 	struct tether_loop		*loop = tether_loop_new();
 	struct tether_vm		*vm;
-	struct tether_login_opts	 lo = { "root", "tether", NULL, NULL,
+	struct tether_login_opts	 lo = { "root", NULL, NULL, NULL,
 					    NULL };
 	char				*av[32];
 	int64_t				 start, ms;
 	int				 r;
 
+	lo.password = guest_password();
 	ms = argc > 4 ? atoi(argv[4]) : 5000;
 	/* The console is elsewhere (ttyS1): ttyS0 never shows a prompt. */
 	build_argv(av, argv[1], argv[2], argv[3], "none",
