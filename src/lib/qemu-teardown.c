@@ -204,7 +204,8 @@ vm_teardown(struct tether_vm *vm, int64_t deadline, const char **how)
 	s[0] = vm_session(vm, "console");
 	s[1] = vm_session(vm, "monitor");
 	s[2] = vm_session(vm, "qmp");
-	r = vm_stop(vm->loop, &vm->proc, s[0], s[1], s[2], 1, deadline, &h);
+	r = vm_stop(vm->loop, &vm->proc, s[0], s[1], s[2], vm_may_signal(vm),
+	    deadline, &h);
 	if (how != NULL)
 		*how = h;
 	if (r != 0)
