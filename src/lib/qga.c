@@ -162,7 +162,7 @@ qga_scan(struct qga *q)
 		memmove(q->inbox, q->inbox + n, q->ninbox * sizeof *q->inbox);
 	}
 	while (q->synced && !q->bad) {
-		base = q->off < s->consumed ? s->consumed : q->off;
+		base = q->off;	/* its own place: an expect may consume */
 		p = session_view_at(s, base, &len);
 		if (session_view_end(s) - len != q->off)
 			q->seen = 0;	/* flushed, or dropped from the view */
