@@ -21,6 +21,7 @@ exec_open(struct interp *ip, const struct ast_stmt *st)
 {
 	struct tether_opt	*opts;
 	struct tether_session	*s = NULL;
+	const char		*line;
 	char			*name = NULL, *uri = NULL, *logp = NULL;
 	char			*cp = NULL;
 	size_t			 i, n = 0;
@@ -63,6 +64,9 @@ exec_open(struct interp *ip, const struct ast_stmt *st)
 		    tether_loop_errmsg(ip->loop) : tether_strerror(r));
 		goto out;
 	}
+	if ((line = tether_session_line(s)) != NULL)
+		interp_trace(ip, "%s:%d: %s: line %s", st->loc.file,
+		    st->loc.line, name, line);
 	/* Secrets, settings and --log-dir came with interp_opened. */
 	if (logp != NULL && ip->log_dir != NULL)
 		cp = xasprintf("%s/%s.cast", ip->log_dir, name);

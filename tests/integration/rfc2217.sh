@@ -6,7 +6,7 @@
 #  1. baud, parity and stop bits set from tether show on the served pty
 #     (stty -F; a pty keeps speed, parodd and cstopb) as soon as the open
 #     returns, data both ways through the other pty, the BREAK request
-#     acknowledged by the server (-v trace of send-break), and IAC-like
+#     acknowledged by the server (-v trace of the open and of send-break), and IAC-like
 #     bytes (0xff) passing both ways;
 #  2. a port without RFC 2217 (plain telnet accepter): the open fails
 #     naming COM-PORT-OPTION; send-break is IAC BRK there as telnet:, and
@@ -122,6 +122,9 @@ expect peer \"after the break\"
 test "$rc" = 0 || fail "line, data, break: exit $rc"
 grep -q '+ con: line 115200 7O2 flow none.*BREAK acknowledged 1 time' \
     "$dir/err" || fail "no acknowledged BREAK in the -v trace"
+# The server's line state is traced at open too, not only after a break.
+grep -q '+ .*:2: con: line 115200 7O2 flow none' "$dir/err" ||
+    fail "no line state in the -v trace of the open"
 echo "ok $(grep '+ con: line' "$dir/err")"
 
 # The same line with even parity: not parodd any more.
