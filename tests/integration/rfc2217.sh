@@ -6,8 +6,8 @@
 #  1. baud, parity and stop bits set from tether show on the served pty
 #     (stty -F; a pty keeps speed, parodd and cstopb) as soon as the open
 #     returns, data both ways through the other pty, the BREAK request
-#     acknowledged by the server (-v trace of the open and of send-break), and IAC-like
-#     bytes (0xff) passing both ways;
+#     acknowledged by the server (-v traces the line at open and after
+#     send-break), and IAC-like bytes (0xff) passing both ways;
 #  2. a port without RFC 2217 (plain telnet accepter): the open fails
 #     naming COM-PORT-OPTION; send-break is IAC BRK there as telnet:, and
 #     refused as tcp: (exit 1); a bad option value is a usage error.
