@@ -12,6 +12,7 @@
 
 #include "func.h"
 #include "interp.h"
+#include "sha256.h"
 #include "tether.h"
 #include "value.h"
 #include "xmalloc.h"
@@ -321,97 +322,19 @@ func_re(struct func_call *c)
 	return r;
 }
 
-#define FUNC_ROR(x, n)	((x) >> (n) | (x) << (32 - (n)))
-
-/* Runs the SHA-256 compression of the 64 bytes at blk over h. */
-static void
-func_sha256_block(uint32_t h[8], const unsigned char *blk)
-{
-	static const uint32_t	 k[64] = {
-		0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b,
-		0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01,
-		0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7,
-		0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc,
-		0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152,
-		0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
-		0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-		0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-		0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
-		0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08,
-		0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f,
-		0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
-		0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-	};
-	uint32_t		 w[64], t[8], t1, t2;
-	size_t			 i;
-
-	for (i = 0; i < 16; i++)
-		w[i] = (uint32_t)blk[i * 4] << 24 |
-		    (uint32_t)blk[i * 4 + 1] << 16 |
-		    (uint32_t)blk[i * 4 + 2] << 8 | blk[i * 4 + 3];
-	for (i = 16; i < 64; i++)
-		w[i] = w[i - 16] + (FUNC_ROR(w[i - 15], 7) ^
-		    FUNC_ROR(w[i - 15], 18) ^ w[i - 15] >> 3) + w[i - 7] +
-		    (FUNC_ROR(w[i - 2], 17) ^ FUNC_ROR(w[i - 2], 19) ^
-		    w[i - 2] >> 10);
-	memcpy(t, h, sizeof t);
-	for (i = 0; i < 64; i++) {
-		t1 = t[7] + (FUNC_ROR(t[4], 6) ^ FUNC_ROR(t[4], 11) ^
-		    FUNC_ROR(t[4], 25)) + ((t[4] & t[5]) ^ (~t[4] & t[6])) +
-		    k[i] + w[i];
-		t2 = (FUNC_ROR(t[0], 2) ^ FUNC_ROR(t[0], 13) ^
-		    FUNC_ROR(t[0], 22)) +
-		    ((t[0] & t[1]) ^ (t[0] & t[2]) ^ (t[1] & t[2]));
-		memmove(t + 1, t, 7 * sizeof t[0]);
-		t[4] += t1;
-		t[0] = t1 + t2;
-	}
-	for (i = 0; i < 8; i++)
-		h[i] += t[i];
-}
-
-/* The SHA-256 of len bytes at p into digest (FIPS 180-4). */
-static void
-func_sha256_sum(const unsigned char *p, size_t len, unsigned char digest[32])
-{
-	uint32_t	 h[8] = {
-		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-	};
-	unsigned char	 tail[128];
-	uint64_t	 bits = (uint64_t)len * 8;
-	size_t		 off, rest, n, i;
-
-	for (off = 0; len - off >= 64; off += 64)
-		func_sha256_block(h, p + off);
-	/* The rest, 0x80, zeros and the length in bits: 1 or 2 blocks. */
-	rest = len - off;
-	n = rest < 56 ? 64 : 128;
-	memset(tail, 0, sizeof tail);
-	memcpy(tail, p + off, rest);
-	tail[rest] = 0x80;
-	for (i = 0; i < 8; i++)
-		tail[n - 1 - i] = (unsigned char)(bits >> (8 * i));
-	func_sha256_block(h, tail);
-	if (n == 128)
-		func_sha256_block(h, tail + 64);
-	for (i = 0; i < 32; i++)
-		digest[i] = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
-}
-
 /* sha256(S): the SHA-256 of the bytes of S, in lowercase hexadecimal. */
 static struct value *
 func_sha256(struct func_call *c)
 {
-	unsigned char	 d[32];
+	struct sha256	 d;
 	char		*s, hex[65];
-	size_t		 len, i;
+	size_t		 len;
 
 	s = value_to_string(c->args[0], &len);
-	func_sha256_sum((const unsigned char *)s, len, d);
+	sha256_init(&d);
+	sha256_update(&d, s, len);
+	sha256_hex(&d, hex);
 	free(s);
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
 	return value_strz(hex);
 }
 
